@@ -1,0 +1,91 @@
+// ferryd: serves one directory over the ferry protocol.
+#include <CLI/CLI.hpp>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "src/fs/posix_file_system.h"
+#include "src/net/address.h"
+#include "src/server/request_log.h"
+#include "src/server/server.h"
+
+namespace {
+
+// Blocks the stop signals in every thread and turns them into Server::Stop from
+// one dedicated thread, so no code runs in signal-handler context.
+std::thread StartSignalThread(ferry::Server* server, sigset_t signals) {
+  return std::thread([server, signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    server->Stop();
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ferryd: serve a directory over the ferry protocol"};
+  app.set_version_flag("--version", "ferryd 0.1.0 (protocol version 1)");
+  std::string root;
+  std::string listen = "127.0.0.1:" + std::to_string(ferry::kDefaultPort);
+  size_t max_connections = 256;
+  app.add_option("-r,--root", root, "Directory to serve")->required()->check(CLI::ExistingDirectory);
+  app.add_option("-l,--listen", listen,
+                 "Address to listen on, HOST:PORT (port 0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--max-connections", max_connections, "Most clients served at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  CLI11_PARSE(app, argc, argv);
+
+  auto address = ferry::ParseHostPort(listen, "127.0.0.1");
+  if (!address.ok()) {
+    std::fprintf(stderr, "ferryd: %s\n", address.status().ToString().c_str());
+    return 2;
+  }
+  auto fs = ferry::PosixFileSystem::Open(root);
+  if (!fs.ok()) {
+    std::fprintf(stderr, "ferryd: cannot serve %s: %s\n", root.c_str(),
+                 fs.status().ToString().c_str());
+    return 1;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  ferry::RequestLog log(stderr);
+  ferry::ServerOptions options;
+  options.listen = *address;
+  options.max_connections = max_connections;
+  auto server = ferry::Server::Create(fs->get(), &log, options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "ferryd: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  // The first line of output is the bound address, for scripts and tests.
+  std::printf("listening on %s\n", (*server)->address().ToString().c_str());
+  std::fflush(stdout);
+  if (!ferry::IsLoopbackHost(address->host)) {
+    std::fprintf(stderr,
+                 "ferryd: WARNING: serving %s without encryption or authentication on a "
+                 "non-loopback address; anyone who can reach it can read and change these files\n",
+                 root.c_str());
+  }
+
+  std::thread signal_thread = StartSignalThread(server->get(), signals);
+  const ferry::Status ran = (*server)->Run();
+  if (!ran.ok()) {
+    std::fprintf(stderr, "ferryd: %s\n", ran.ToString().c_str());
+    // Wake the signal thread so it can be joined.
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+  }
+  signal_thread.join();
+  std::fprintf(stderr, "ferryd: stopped\n");
+  return ran.ok() ? 0 : 1;
+}

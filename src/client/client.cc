@@ -1,0 +1,303 @@
+#include "src/client/client.h"
+
+#include <algorithm>
+
+#include "src/codec/limits.h"
+#include "src/codec/wire_error.h"
+#include "src/net/socket.h"
+
+namespace ferry {
+namespace {
+
+FileType FromWireType(v1::FileType type) {
+  switch (type) {
+    case v1::REGULAR: return FileType::kRegular;
+    case v1::DIRECTORY: return FileType::kDirectory;
+    case v1::SYMLINK: return FileType::kSymlink;
+    default: return FileType::kOther;
+  }
+}
+
+FileInfo FromWire(const v1::FileInfo& info) {
+  return FileInfo{info.name(), FromWireType(info.type()), info.size(), info.mtime_unix_ns(),
+                  info.mode() & 07777};
+}
+
+// A listing name must be one plain component: anything else could make a client
+// that trusts it write outside the directory it meant (R-SEC-10).
+bool IsSafeEntryName(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
+}
+
+Status ProtocolError(std::string_view what) {
+  return Status::Error(StatusCode::kUnexpectedMessage, std::string(what));
+}
+
+}  // namespace
+
+Client::Client(std::unique_ptr<Stream> stream, const ClientOptions& options)
+    : stream_(std::move(stream)),
+      reader_(stream_.get(), limits::kHandshakeMaxFrameBytes),
+      writer_(stream_.get()) {
+  stream_->SetIoTimeout(options.io_timeout);
+}
+
+Client::~Client() = default;
+
+StatusOr<std::unique_ptr<Client>> Client::Connect(const HostPort& server,
+                                                  const ClientOptions& options) {
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<SocketStream> stream,
+                         ::ferry::Connect(server, options.connect_timeout));
+  return Open(std::move(stream), options);
+}
+
+StatusOr<std::unique_ptr<Client>> Client::Open(std::unique_ptr<Stream> stream,
+                                               const ClientOptions& options) {
+  std::unique_ptr<Client> client(new Client(std::move(stream), options));
+  FERRY_RETURN_IF_ERROR(client->Handshake(options));
+  return client;
+}
+
+Status Client::Handshake(const ClientOptions& options) {
+  v1::ClientMessage hello;
+  hello.mutable_hello()->set_min_version(limits::kProtocolVersion);
+  hello.mutable_hello()->set_max_version(limits::kProtocolVersion);
+  hello.mutable_hello()->set_client_name(options.client_name);
+  hello.mutable_hello()->set_max_frame_bytes(options.max_frame_bytes);
+  FERRY_RETURN_IF_ERROR(Send(hello));
+  FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* reply,
+                         ReceiveReply(v1::ServerMessage::kWelcome));
+  welcome_ = reply->welcome();
+  const uint32_t asked = options.max_frame_bytes ? options.max_frame_bytes
+                                                 : limits::kMaxFrameBytesCeiling;
+  if (welcome_.version() != limits::kProtocolVersion) {
+    return Break(Status::Error(StatusCode::kUnsupportedVersion, "server chose an unknown version"));
+  }
+  if (welcome_.max_frame_bytes() < limits::kMinFrameBytes || welcome_.max_frame_bytes() > asked ||
+      welcome_.max_chunk_bytes() == 0 ||
+      welcome_.max_chunk_bytes() > welcome_.max_frame_bytes() - limits::kChunkOverheadBytes) {
+    return Break(ProtocolError("server offered invalid frame limits"));
+  }
+  reader_.set_max_frame_bytes(welcome_.max_frame_bytes());
+  return Status::Ok();
+}
+
+Status Client::NotConnected() const {
+  return Status::Error(StatusCode::kConnectionClosed, "not connected");
+}
+
+Status Client::Break(Status status) {
+  if (stream_) {
+    stream_->Shutdown();
+    stream_.reset();
+  }
+  return status;
+}
+
+Status Client::Send(const v1::ClientMessage& message) {
+  if (!stream_) return NotConnected();
+  if (Status sent = writer_.Write(message); !sent.ok()) return Break(sent);
+  return Status::Ok();
+}
+
+StatusOr<const DecodedFrame<v1::ServerMessage>*> Client::Receive() {
+  if (!stream_) return NotConnected();
+  auto payload = reader_.ReadFrame();
+  if (!payload.ok()) return Break(payload.status());
+  if (Status decoded = DecodeServerFrame(*payload, &frame_); !decoded.ok()) return Break(decoded);
+  if (!frame_.is_chunk && frame_.message.has_error() && frame_.message.error().fatal()) {
+    return Break(FromWireError(frame_.message.error()));
+  }
+  return &frame_;
+}
+
+StatusOr<const v1::ServerMessage*> Client::ReceiveReply(v1::ServerMessage::BodyCase expected) {
+  FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
+  if (!frame->is_chunk && frame->message.has_error()) {
+    return FromWireError(frame->message.error());
+  }
+  if (frame->is_chunk || frame->message.body_case() != expected) {
+    return Break(ProtocolError("server sent an unexpected message"));
+  }
+  return &frame->message;
+}
+
+StatusOr<std::vector<FileInfo>> Client::List(std::string_view path) {
+  v1::ClientMessage request;
+  request.mutable_list()->set_path(std::string(path));
+  FERRY_RETURN_IF_ERROR(Send(request));
+  std::vector<FileInfo> entries;
+  Status suspect;
+  while (true) {
+    FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* page, ReceiveReply(v1::ServerMessage::kList));
+    for (const v1::FileInfo& entry : page->list().entries()) {
+      if (!IsSafeEntryName(entry.name())) {
+        suspect = ProtocolError("server sent a suspect name in a listing");
+      }
+      entries.push_back(FromWire(entry));
+    }
+    if (page->list().last()) break;
+  }
+  // Read the whole listing first so the stream stays in step, then refuse it.
+  if (!suspect.ok()) return suspect;
+  return entries;
+}
+
+StatusOr<FileInfo> Client::Stat(std::string_view path) {
+  v1::ClientMessage request;
+  request.mutable_stat()->set_path(std::string(path));
+  FERRY_RETURN_IF_ERROR(Send(request));
+  FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* reply, ReceiveReply(v1::ServerMessage::kStat));
+  return FromWire(reply->stat().info());
+}
+
+Status Client::Remove(std::string_view path) {
+  v1::ClientMessage request;
+  request.mutable_remove()->set_path(std::string(path));
+  FERRY_RETURN_IF_ERROR(Send(request));
+  return ReceiveReply(v1::ServerMessage::kRemove).status();
+}
+
+Status Client::CancelDownload() {
+  v1::ClientMessage cancel;
+  cancel.mutable_cancel();
+  FERRY_RETURN_IF_ERROR(Send(cancel));
+  // Chunks already in flight are drained until the terminal reply (R-CANCEL-2).
+  while (true) {
+    FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
+    if (frame->is_chunk) continue;
+    if (frame->message.has_download_end() || frame->message.has_error()) break;
+    return Break(ProtocolError("server sent an unexpected message during a download"));
+  }
+  return Status::Error(StatusCode::kCancelled, "download cancelled");
+}
+
+StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& sink,
+                                          const TransferOptions& options) {
+  v1::ClientMessage request;
+  request.mutable_download()->set_path(std::string(remote));
+  FERRY_RETURN_IF_ERROR(Send(request));
+  FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* begin,
+                         ReceiveReply(v1::ServerMessage::kDownloadBegin));
+  const uint64_t size = begin->download_begin().size();
+  StreamingDigest digest;
+  uint64_t received = 0;
+  if (options.progress) options.progress(0, size);
+  while (true) {
+    if (options.cancel != nullptr && options.cancel->load()) return CancelDownload();
+    FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
+    if (frame->is_chunk) {
+      if (frame->chunk.size() > size - received) {
+        return Break(Status::Error(StatusCode::kSizeMismatch,
+                                   "server sent more bytes than it announced"));
+      }
+      if (Status written = sink(frame->chunk); !written.ok()) {
+        // The local side failed: stop the server, keep the connection.
+        const Status cancelled = CancelDownload();
+        if (cancelled.code() != StatusCode::kCancelled) return cancelled;
+        return written;
+      }
+      digest.Update(frame->chunk);
+      received += frame->chunk.size();
+      if (options.progress) options.progress(received, size);
+      continue;
+    }
+    if (frame->message.has_error()) return FromWireError(frame->message.error());
+    if (!frame->message.has_download_end()) {
+      return Break(ProtocolError("server sent an unexpected message during a download"));
+    }
+    const v1::DownloadEnd& end = frame->message.download_end();
+    Digest claimed;
+    if (received != size || end.size() != size) {
+      return Status::Error(StatusCode::kSizeMismatch, "server sent " + std::to_string(received) +
+                                                          " bytes, announced " + std::to_string(size));
+    }
+    if (!DigestFromBytes(end.xxh3_128(), &claimed) || claimed != digest.Finish()) {
+      return Status::Error(StatusCode::kChecksumMismatch, "downloaded bytes fail verification");
+    }
+    return TransferResult{size, claimed};
+  }
+}
+
+StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
+                                        const Source& source, const TransferOptions& options) {
+  v1::ClientMessage message;
+  v1::UploadRequest* request = message.mutable_upload();
+  request->set_path(std::string(remote));
+  request->set_size(size);
+  request->set_overwrite(options.overwrite);
+  FERRY_RETURN_IF_ERROR(Send(message));
+
+  v1::ClientMessage cancel;
+  cancel.mutable_cancel();
+  // Every UploadRequest is followed by a data phase, even a refused one (R-UPLOAD-7):
+  // close it with Cancel and report `status`.
+  const auto abandon = [&](Status status) -> Status {
+    FERRY_RETURN_IF_ERROR(Send(cancel));
+    return status;
+  };
+  auto ready = ReceiveReply(v1::ServerMessage::kUploadReady);
+  if (!ready.ok()) return connected() ? abandon(ready.status()) : ready.status();
+
+  buffer_.resize(std::min<uint64_t>(welcome_.max_chunk_bytes(), std::max<uint64_t>(size, 1)));
+  StreamingDigest digest;
+  uint64_t sent = 0;
+  if (options.progress) options.progress(0, size);
+  while (sent < size) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      FERRY_RETURN_IF_ERROR(Send(cancel));
+      const Status reply = ReceiveReply(v1::ServerMessage::kUploadDone).status();
+      return reply.ok() ? Status::Error(StatusCode::kInternal, "server committed a cancelled upload")
+                        : Status::Error(StatusCode::kCancelled, "upload cancelled");
+    }
+    if (reader_.HasInput()) {
+      // Only an early Error can arrive now: the server gave up on this upload.
+      FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
+      if (frame->is_chunk || !frame->message.has_error()) {
+        return Break(ProtocolError("server sent an unexpected message during an upload"));
+      }
+      return abandon(FromWireError(frame->message.error()));
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), size - sent));
+    auto got = source(std::span<uint8_t>(buffer_.data(), want));
+    if (!got.ok() || *got == 0) {
+      Status local = got.ok() ? Status::Error(StatusCode::kSizeMismatch,
+                                              "local file is shorter than when the upload began")
+                              : got.status();
+      FERRY_RETURN_IF_ERROR(Send(cancel));
+      // Consume the terminal reply (CANCELLED, or an earlier error).
+      const Status reply = ReceiveReply(v1::ServerMessage::kUploadDone).status();
+      if (!connected()) return reply;
+      return local;
+    }
+    const std::span<const uint8_t> data(buffer_.data(), *got);
+    digest.Update(data);
+    if (Status written = writer_.WriteChunk(data); !written.ok()) return Break(written);
+    sent += *got;
+    if (options.progress) options.progress(sent, size);
+  }
+  const Digest local_digest = digest.Finish();
+  message.mutable_upload_end()->set_size(size);
+  message.mutable_upload_end()->set_xxh3_128(DigestToBytes(local_digest));
+  FERRY_RETURN_IF_ERROR(Send(message));
+  FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* done,
+                         ReceiveReply(v1::ServerMessage::kUploadDone));
+  Digest confirmed;
+  if (done->upload_done().size() != size ||
+      !DigestFromBytes(done->upload_done().xxh3_128(), &confirmed) || confirmed != local_digest) {
+    return Break(ProtocolError("server confirmed different bytes than were sent"));
+  }
+  return TransferResult{size, local_digest};
+}
+
+Status Client::Bye() {
+  v1::ClientMessage bye;
+  bye.mutable_bye();
+  FERRY_RETURN_IF_ERROR(Send(bye));
+  const Status reply = ReceiveReply(v1::ServerMessage::kBye).status();
+  Break(Status::Ok()).IgnoreError();
+  return reply;
+}
+
+}  // namespace ferry

@@ -1,0 +1,108 @@
+// Client: one typed call per protocol request, over one connection.
+//
+// The client trusts nothing the server sends: frames are bounded by the
+// negotiated limit, a download that sends more than it announced or whose digest
+// differs fails, and listing names that could escape a local directory are
+// refused. After any error that leaves the stream out of step, the connection is
+// closed and every later call fails with kConnectionClosed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/v1/ferry.pb.h"
+#include "src/base/digest.h"
+#include "src/base/status.h"
+#include "src/codec/frame_io.h"
+#include "src/codec/messages.h"
+#include "src/fs/file_system.h"
+#include "src/net/address.h"
+#include "src/net/stream.h"
+
+namespace ferry {
+
+struct ClientOptions {
+  std::string client_name = "ferry/0.1.0";
+  std::chrono::milliseconds connect_timeout{10'000};
+  // The longest the client waits for the server to make progress.
+  std::chrono::milliseconds io_timeout{60'000};
+  uint32_t max_frame_bytes = 0;  // 0: the server's default
+};
+
+// Progress of a transfer: bytes so far, of `total`.
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+struct TransferOptions {
+  bool overwrite = false;
+  ProgressFn progress;
+  // Checked between chunks; when it becomes true the transfer is cancelled
+  // cleanly (the server is told) and the call returns kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct TransferResult {
+  uint64_t size = 0;
+  Digest digest{};
+};
+
+class Client {
+ public:
+  static StatusOr<std::unique_ptr<Client>> Connect(const HostPort& server,
+                                                   const ClientOptions& options);
+  // Performs the handshake over an established stream.
+  static StatusOr<std::unique_ptr<Client>> Open(std::unique_ptr<Stream> stream,
+                                                const ClientOptions& options);
+  ~Client();
+
+  const v1::Welcome& welcome() const { return welcome_; }
+  bool connected() const { return stream_ != nullptr; }
+
+  // All entries of a directory, in the server's order.
+  StatusOr<std::vector<FileInfo>> List(std::string_view path);
+  StatusOr<FileInfo> Stat(std::string_view path);
+  Status Remove(std::string_view path);
+
+  // Streams the file's bytes to `sink` as they arrive. On failure the sink has
+  // seen a prefix at most, which the caller must discard.
+  using Sink = std::function<Status(std::span<const uint8_t>)>;
+  StatusOr<TransferResult> Download(std::string_view remote, const Sink& sink,
+                                    const TransferOptions& options = {});
+
+  // Sends exactly `size` bytes pulled from `source` (which fills the span it is
+  // given and returns how many bytes it wrote; 0 means it ran dry early).
+  using Source = std::function<StatusOr<size_t>(std::span<uint8_t>)>;
+  StatusOr<TransferResult> Upload(std::string_view remote, uint64_t size, const Source& source,
+                                  const TransferOptions& options = {});
+
+  // Says goodbye and closes the connection.
+  Status Bye();
+
+ private:
+  Client(std::unique_ptr<Stream> stream, const ClientOptions& options);
+
+  Status Handshake(const ClientOptions& options);
+  Status Send(const v1::ClientMessage& message);
+  // The next server frame, decoded. Any failure here breaks the connection.
+  StatusOr<const DecodedFrame<v1::ServerMessage>*> Receive();
+  // Reads a reply of type `expected` (or an Error, returned as its Status).
+  StatusOr<const v1::ServerMessage*> ReceiveReply(v1::ServerMessage::BodyCase expected);
+  // Closes the connection after an error that leaves the stream out of step.
+  Status Break(Status status);
+  Status NotConnected() const;
+  Status CancelDownload();
+
+  std::unique_ptr<Stream> stream_;
+  FrameReader reader_;
+  FrameWriter writer_;
+  v1::Welcome welcome_;
+  DecodedFrame<v1::ServerMessage> frame_;
+  std::vector<uint8_t> buffer_;
+};
+
+}  // namespace ferry

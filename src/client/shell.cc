@@ -1,0 +1,294 @@
+#include "src/client/shell.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "src/base/text.h"
+#include "src/client/command_line.h"
+#include "src/client/local_files.h"
+#include "src/net/address.h"
+
+namespace ferry {
+namespace {
+
+// What each code means to a person at the prompt; the code itself is printed
+// too, for scripts and for searching the documentation.
+std::string_view Describe(StatusCode code) {
+  switch (code) {
+    case StatusCode::kNotFound: return "no such file";
+    case StatusCode::kAlreadyExists: return "already exists (use -f to overwrite)";
+    case StatusCode::kIsADirectory: return "is a directory";
+    case StatusCode::kNotADirectory: return "not a directory";
+    case StatusCode::kNotARegularFile: return "not a regular file";
+    case StatusCode::kPermissionDenied: return "permission denied";
+    case StatusCode::kNoSpace: return "no space left";
+    case StatusCode::kIoError: return "input/output error";
+    case StatusCode::kInvalidPath: return "invalid path";
+    case StatusCode::kDirectoryNotEmpty: return "directory not empty";
+    case StatusCode::kBusy: return "busy, try again later";
+    case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kSizeMismatch: return "size mismatch, nothing was saved";
+    case StatusCode::kChecksumMismatch: return "checksum mismatch, nothing was saved";
+    case StatusCode::kCancelled: return "cancelled";
+    case StatusCode::kTimeout: return "timed out";
+    case StatusCode::kTooManyConnections: return "server is full, try again later";
+    case StatusCode::kUnsupportedVersion: return "server speaks another protocol version";
+    case StatusCode::kConnectionClosed: return "connection closed";
+    case StatusCode::kUnavailable: return "cannot connect";
+    default: return "protocol error";
+  }
+}
+
+std::string ModeString(const FileInfo& info) {
+  std::string out = info.type == FileType::kDirectory ? "d"
+                    : info.type == FileType::kSymlink ? "l"
+                    : info.type == FileType::kOther   ? "?"
+                                                      : "-";
+  static constexpr char kBits[] = "rwxrwxrwx";
+  for (int bit = 8; bit >= 0; --bit) out.push_back((info.mode >> bit) & 1 ? kBits[8 - bit] : '-');
+  return out;
+}
+
+std::string LocalTime(int64_t unix_ns) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M", &local);
+  return text;
+}
+
+std::string BaseName(std::string_view path) {
+  while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
+  const size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// Splits a leading "-f" off the arguments.
+bool TakeForceFlag(std::vector<std::string>* args) {
+  if (!args->empty() && (*args)[0] == "-f") {
+    args->erase(args->begin());
+    return true;
+  }
+  return false;
+}
+
+std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
+  const double seconds = std::max(1e-6, std::chrono::duration<double>(elapsed).count());
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.2f s, %.1f MB/s", seconds, bytes / seconds / 1e6);
+  return text;
+}
+
+}  // namespace
+
+const Shell::Command Shell::kCommands[] = {
+    {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1,
+     false, &Shell::Connme},
+    {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, true, &Shell::Ls},
+    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, true, &Shell::Rm},
+    {"size", "size PATH", "print a file's size in bytes", 1, 1, true, &Shell::Size},
+    {"download", "download [-f] REMOTE [LOCAL]",
+     "copy a server file here (-f: replace an existing local file)", 1, 3, true,
+     &Shell::Download},
+    {"upload", "upload [-f] LOCAL [REMOTE]",
+     "copy a local file to the server (-f: replace an existing remote file)", 1, 3, true,
+     &Shell::Upload},
+    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, false, &Shell::Byebye},
+    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, false, &Shell::Help},
+};
+
+Shell::Shell(std::FILE* out, std::FILE* err, ShellOptions options)
+    : out_(out), err_(err), options_(std::move(options)) {}
+
+Shell::~Shell() { Disconnect(); }
+
+Status Shell::Report(const Status& status, std::string_view subject) {
+  if (status.ok()) return status;
+  std::string line = "error: " + std::string(StatusCodeName(status.code())) + ": " +
+                     std::string(Describe(status.code()));
+  if (!subject.empty()) line += ": " + QuoteForDisplay(subject);
+  if (options_.verbose && !status.message().empty()) {
+    line += " (" + EscapeForDisplay(status.message()) + ")";
+  }
+  std::fprintf(err_, "%s\n", line.c_str());
+  std::fflush(err_);
+  return status;
+}
+
+void Shell::Disconnect() {
+  if (client_ && client_->connected()) client_->Bye().IgnoreError();  // leaving either way
+  client_.reset();
+  server_.clear();
+}
+
+Status Shell::RunLine(std::string_view line) {
+  auto words = SplitCommandLine(line);
+  if (!words.ok()) return Report(words.status(), "");
+  if (words->empty()) return Status::Ok();
+  const std::string name = (*words)[0];
+  Args args(words->begin() + 1, words->end());
+  for (const Command& command : kCommands) {
+    if (name != command.name) continue;
+    // -f is a flag, not a positional argument.
+    const size_t positional = args.size() - (!args.empty() && args[0] == "-f" ? 1 : 0);
+    if (positional < command.min_args || positional > command.max_args) {
+      return Report(Status::Error(StatusCode::kInvalidArgument, command.usage),
+                    std::string("usage: ") + command.usage);
+    }
+    if (command.needs_connection && (client_ == nullptr || !client_->connected())) {
+      client_.reset();
+      return Report(Status::Error(StatusCode::kConnectionClosed, "not connected"),
+                    "use connme HOST[:PORT] first");
+    }
+    return (this->*command.handler)(args);
+  }
+  return Report(Status::Error(StatusCode::kInvalidArgument, "unknown command"),
+                "unknown command " + name + " (try help)");
+}
+
+int Shell::Run(std::FILE* in) {
+  if (options_.interactive) {
+    std::fprintf(out_, "ferry 0.1.0 ready. Type help for the commands.\n");
+  }
+  bool failed = false;
+  std::string line;
+  while (!finished_) {
+    if (options_.interactive) {
+      std::fprintf(out_, "ferry%s> ", server_.empty() ? "" : (" " + server_).c_str());
+      std::fflush(out_);
+    }
+    line.clear();
+    int c;
+    while ((c = std::fgetc(in)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+    if (c == EOF && line.empty()) break;
+    if (!RunLine(line).ok()) failed = true;
+  }
+  if (options_.interactive && !finished_) std::fprintf(out_, "\n");
+  Disconnect();
+  return failed && !options_.interactive ? 1 : 0;
+}
+
+Status Shell::Connme(const Args& args) {
+  auto target = ParseHostPort(args.empty() ? "" : args[0], "127.0.0.1");
+  if (!target.ok()) return Report(target.status(), args.empty() ? "" : args[0]);
+  Disconnect();
+  auto client = Client::Connect(*target, options_.client);
+  if (!client.ok()) return Report(client.status(), target->ToString());
+  client_ = std::move(*client);
+  server_ = target->ToString();
+  std::fprintf(out_, "connected to %s (%s, protocol %u)\n", server_.c_str(),
+               EscapeForDisplay(client_->welcome().server_name()).c_str(),
+               client_->welcome().version());
+  return Status::Ok();
+}
+
+Status Shell::Ls(const Args& args) {
+  const std::string path = args.empty() ? "" : args[0];
+  auto entries = client_->List(path);
+  if (!entries.ok() && entries.status().code() == StatusCode::kNotADirectory) {
+    // Like ls(1): listing a file shows that file.
+    auto info = client_->Stat(path);
+    if (!info.ok()) return Report(info.status(), path);
+    info->name = BaseName(path);
+    entries = std::vector<FileInfo>{*info};
+  }
+  if (!entries.ok()) return Report(entries.status(), path.empty() ? "/" : path);
+  std::sort(entries->begin(), entries->end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+  for (const FileInfo& entry : *entries) {
+    std::fprintf(out_, "%s %12llu  %s  %s%s\n", ModeString(entry).c_str(),
+                 static_cast<unsigned long long>(entry.size), LocalTime(entry.mtime_unix_ns).c_str(),
+                 EscapeForDisplay(entry.name).c_str(),
+                 entry.type == FileType::kDirectory ? "/" : "");
+  }
+  return Status::Ok();
+}
+
+Status Shell::Rm(const Args& args) {
+  Status result;
+  for (const std::string& path : args) {
+    if (Status removed = client_->Remove(path); !removed.ok()) result = Report(removed, path);
+  }
+  return result;
+}
+
+Status Shell::Size(const Args& args) {
+  auto info = client_->Stat(args[0]);
+  if (!info.ok()) return Report(info.status(), args[0]);
+  if (info->type == FileType::kDirectory) {
+    return Report(Status::Error(StatusCode::kIsADirectory, "size of a directory"), args[0]);
+  }
+  std::fprintf(out_, "%llu\n", static_cast<unsigned long long>(info->size));
+  return Status::Ok();
+}
+
+Status Shell::Download(const Args& raw_args) {
+  Args args = raw_args;
+  const bool force = TakeForceFlag(&args);
+  const std::string& remote = args[0];
+  std::string local = args.size() > 1 ? args[1] : BaseName(remote);
+  if (local.empty() || IsLocalDirectory(local)) {
+    local = (local.empty() ? "." : local) + "/" + BaseName(remote);
+  }
+  auto target = LocalDownload::Create(local, force);
+  if (!target.ok()) return Report(target.status(), local);
+  const auto start = std::chrono::steady_clock::now();
+  TransferOptions transfer;
+  auto result = client_->Download(
+      remote, [&](std::span<const uint8_t> data) { return (*target)->Write(data); }, transfer);
+  if (!result.ok()) return Report(result.status(), remote);
+  if (Status committed = (*target)->Commit(); !committed.ok()) return Report(committed, local);
+  std::fprintf(out_, "downloaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(remote).c_str(),
+               QuoteForDisplay(local).c_str(), static_cast<unsigned long long>(result->size),
+               Rate(result->size, std::chrono::steady_clock::now() - start).c_str());
+  return Status::Ok();
+}
+
+Status Shell::Upload(const Args& raw_args) {
+  Args args = raw_args;
+  TransferOptions transfer;
+  transfer.overwrite = TakeForceFlag(&args);
+  const std::string& local = args[0];
+  std::string remote = args.size() > 1 ? args[1] : BaseName(local);
+  if (remote.ends_with('/')) remote += BaseName(local);
+  auto source = LocalSource::Open(local);
+  if (!source.ok()) return Report(source.status(), local);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = client_->Upload(
+      remote, (*source)->size(), [&](std::span<uint8_t> out) { return (*source)->Read(out); },
+      transfer);
+  if (!result.ok()) return Report(result.status(), remote);
+  std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(local).c_str(),
+               QuoteForDisplay(remote).c_str(), static_cast<unsigned long long>(result->size),
+               Rate(result->size, std::chrono::steady_clock::now() - start).c_str());
+  return Status::Ok();
+}
+
+Status Shell::Byebye(const Args&) {
+  Status said;
+  if (client_ && client_->connected()) said = client_->Bye();
+  client_.reset();
+  server_.clear();
+  finished_ = true;
+  if (!said.ok()) return Report(said, "");
+  std::fprintf(out_, "bye\n");
+  return Status::Ok();
+}
+
+Status Shell::Help(const Args& args) {
+  for (const Command& command : kCommands) {
+    if (!args.empty() && args[0] != command.name) continue;
+    std::fprintf(out_, "  %-30s %s\n", command.usage, command.summary);
+    if (!args.empty()) return Status::Ok();
+  }
+  if (!args.empty()) {
+    return Report(Status::Error(StatusCode::kInvalidArgument, "unknown command"),
+                  "unknown command " + args[0]);
+  }
+  std::fprintf(out_, "Quote names with spaces: upload \"my file.txt\"\n");
+  return Status::Ok();
+}
+
+}  // namespace ferry

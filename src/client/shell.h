@@ -1,0 +1,72 @@
+// Shell: the ferry command language (connme, ls, rm, size, download, upload,
+// byebye, help), one line at a time, over a Client.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/base/status.h"
+#include "src/client/client.h"
+
+namespace ferry {
+
+struct ShellOptions {
+  bool interactive = false;  // a person at a terminal: prompt and greeting
+  bool verbose = false;      // add the server's own words to error lines
+  ClientOptions client;
+};
+
+class Shell {
+ public:
+  Shell(std::FILE* out, std::FILE* err, ShellOptions options);
+  ~Shell();
+
+  // Runs one command line; a failure is reported on `err` as one line,
+  // "error: CODE: what went wrong: path", and returned.
+  Status RunLine(std::string_view line);
+
+  // Reads and runs lines until end of input or byebye. Returns the exit status:
+  // 0, or 1 when any command failed and the shell is not interactive.
+  int Run(std::FILE* in);
+
+  bool finished() const { return finished_; }
+
+ private:
+  using Args = std::vector<std::string>;
+  using Handler = Status (Shell::*)(const Args& args);
+  struct Command {
+    const char* name;
+    const char* usage;
+    const char* summary;
+    size_t min_args;
+    size_t max_args;
+    bool needs_connection;
+    Handler handler;
+  };
+  static const Command kCommands[];
+
+  Status Connme(const Args& args);
+  Status Ls(const Args& args);
+  Status Rm(const Args& args);
+  Status Size(const Args& args);
+  Status Download(const Args& args);
+  Status Upload(const Args& args);
+  Status Byebye(const Args& args);
+  Status Help(const Args& args);
+
+  // Prints the error line for `status` about `subject` and returns `status`.
+  Status Report(const Status& status, std::string_view subject);
+  void Disconnect();
+
+  std::FILE* out_;
+  std::FILE* err_;
+  ShellOptions options_;
+  std::unique_ptr<Client> client_;
+  std::string server_;  // "host:port" while connected
+  bool finished_ = false;
+};
+
+}  // namespace ferry

@@ -1,0 +1,52 @@
+// Every protocol limit, in one place. Each constant mirrors a clause of
+// spec/PROTOCOL.md section 10 ("Limits"); change both together.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace ferry::limits {
+
+// Protocol versions this build speaks (spec 5.2).
+inline constexpr uint32_t kProtocolVersion = 1;
+
+// Frames are a 4-byte big-endian payload length, then the payload (spec 4.1).
+inline constexpr size_t kFrameHeaderBytes = 4;
+
+// Before the handshake completes no frame may exceed this (spec 4.3, R-FRAME-4).
+inline constexpr uint32_t kHandshakeMaxFrameBytes = 64 * 1024;
+
+// The smallest max_frame_bytes a client may ask for, and the default and ceiling a
+// server offers (spec 5.3). Chunks are sized so one chunk fills one frame.
+inline constexpr uint32_t kMinFrameBytes = 64 * 1024;
+inline constexpr uint32_t kDefaultMaxFrameBytes = 1024 * 1024 + 64;
+inline constexpr uint32_t kMaxFrameBytesCeiling = 16 * 1024 * 1024 + 64;
+
+// A chunk frame's protobuf header is at most 1 + 5 + 1 + 5 bytes (spec 7.1), so a
+// chunk of max_frame_bytes - kChunkOverheadBytes always fits in one frame.
+inline constexpr uint32_t kChunkOverheadBytes = 16;
+
+// Paths (spec 3).
+inline constexpr size_t kMaxPathBytes = 4096;
+inline constexpr size_t kMaxNameBytes = 255;
+
+// Free-text fields in the handshake.
+inline constexpr size_t kMaxPeerNameBytes = 256;
+
+// Listing pages (spec 6.1).
+inline constexpr uint32_t kMaxListEntries = 1000;
+
+// The digest that guards every transfer (spec 7.4).
+inline constexpr size_t kDigestBytes = 16;
+
+// Consecutive rejected requests (malformed or unexpected) after which a server
+// closes the connection (spec 9.3).
+inline constexpr int kMaxConsecutiveBadRequests = 8;
+
+// Deadlines (spec 8).
+inline constexpr std::chrono::seconds kHandshakeTimeout{10};
+inline constexpr std::chrono::seconds kIdleTimeout{300};
+inline constexpr std::chrono::seconds kTransferStallTimeout{60};
+
+}  // namespace ferry::limits

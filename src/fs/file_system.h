@@ -1,0 +1,123 @@
+// FileSystem: the server's only way to touch files (in the manner of leveldb::Env).
+//
+// Implementations: PosixFileSystem (the real one, confined to a served root),
+// InMemoryFileSystem (a fake for tests and fuzzing), MockFileSystem (gMock, in
+// tests/mocks). Every method takes a Path that has already passed the protocol's
+// path rules and is relative to the served root. Every method is safe to call
+// from several threads at once; the objects it returns are used by one thread.
+//
+// Error codes are part of the contract and are checked by the shared contract
+// suite (tests/unit/file_system_contract_test.cc) against every implementation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "src/base/status.h"
+#include "src/fs/path.h"
+
+namespace ferry {
+
+enum class FileType { kRegular, kDirectory, kSymlink, kOther };
+
+struct FileInfo {
+  std::string name;  // last path component; "" for the root
+  FileType type = FileType::kRegular;
+  uint64_t size = 0;  // bytes for regular files, 0 otherwise
+  int64_t mtime_unix_ns = 0;
+  uint32_t mode = 0;  // permission bits (07777)
+
+  bool operator==(const FileInfo&) const = default;
+};
+
+// A file opened for a download. Its size is fixed when it is opened: a download
+// sends exactly info().size bytes, whatever happens to the file meanwhile.
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+
+  virtual const FileInfo& info() const = 0;
+
+  // Reads up to out.size() bytes at `offset` and returns how many were read; 0
+  // means end of file. kIoError if the storage fails.
+  virtual StatusOr<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) = 0;
+
+  // The operating-system descriptor, for zero-copy sends; -1 when there is none.
+  virtual int native_handle() const { return -1; }
+};
+
+// The entries of one directory, streamed so memory does not grow with its size.
+class DirectoryStream {
+ public:
+  virtual ~DirectoryStream() = default;
+
+  // The next entry, or std::nullopt at the end. Never yields "." or "..", nor
+  // reserved names (upload temporaries). An entry that vanishes while being read
+  // is skipped. Symbolic links are reported as kSymlink, not followed. kIoError if
+  // the storage fails.
+  virtual StatusOr<std::optional<FileInfo>> Next() = 0;
+};
+
+// An upload in progress. Bytes go to a hidden temporary beside the target; the
+// target is untouched until Commit succeeds, and the temporary never outlives the
+// object.
+class PendingUpload {
+ public:
+  virtual ~PendingUpload() = default;  // implementations discard an uncommitted temporary
+
+  // Appends bytes. kNoSpace when the disk is full, kIoError when it fails.
+  virtual Status Write(std::span<const uint8_t> data) = 0;
+
+  // Makes the bytes durable and visible at the target in one step: flush the
+  // file to stable storage, move it over the target, flush the directory.
+  // kAlreadyExists if the upload was created without overwrite and the target has
+  // appeared since (the check is atomic); kIoError/kNoSpace if a flush fails, in
+  // which case the target is unchanged. On any failure the temporary is gone.
+  virtual Status Commit() = 0;
+};
+
+struct UploadOptions {
+  uint64_t size = 0;       // bytes that will be written; may be used to reserve space
+  bool overwrite = false;  // replace an existing target
+};
+
+class FileSystem {
+ public:
+  FileSystem() = default;
+  FileSystem(const FileSystem&) = delete;
+  FileSystem& operator=(const FileSystem&) = delete;
+  virtual ~FileSystem() = default;
+
+  // Describes `path`, following symbolic links that stay inside the root.
+  // kNotFound if it does not exist; kNotADirectory if a prefix is not a directory;
+  // kPermissionDenied if it resolves outside the root or may not be searched.
+  virtual StatusOr<FileInfo> Stat(const Path& path) = 0;
+
+  // Opens a directory for listing.
+  // kNotFound; kNotADirectory if `path` is not a directory; kPermissionDenied.
+  virtual StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) = 0;
+
+  // Removes a file or a symbolic link (the link itself, never its target).
+  // kInvalidPath for the root; kIsADirectory for a directory; kNotFound;
+  // kNotADirectory; kPermissionDenied; kBusy; kIoError.
+  virtual Status Remove(const Path& path) = 0;
+
+  // Opens a regular file for reading.
+  // kNotFound; kIsADirectory; kNotARegularFile for FIFOs, sockets and devices
+  // (never blocks on them); kPermissionDenied; kNotADirectory; kIoError.
+  virtual StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) = 0;
+
+  // Starts an upload to `path`. The parent directory must exist.
+  // kInvalidPath for the root; kIsADirectory if the target is a directory;
+  // kAlreadyExists if it exists and !options.overwrite; kNotARegularFile if it is
+  // a special file; kNotFound if the parent does not exist; kNotADirectory;
+  // kPermissionDenied; kNoSpace if space for options.size cannot be reserved.
+  // An existing symbolic link at the target is replaced, never written through.
+  virtual StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
+                                                                const UploadOptions& options) = 0;
+};
+
+}  // namespace ferry

@@ -1,0 +1,464 @@
+#include "src/server/session.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "src/base/digest.h"
+#include "src/codec/wire_error.h"
+
+namespace ferry {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool IsBadRequest(StatusCode code) {
+  return code == StatusCode::kMalformedMessage || code == StatusCode::kUnexpectedMessage ||
+         code == StatusCode::kUnsupported || code == StatusCode::kInvalidArgument;
+}
+
+v1::FileType ToWireType(FileType type) {
+  switch (type) {
+    case FileType::kRegular: return v1::REGULAR;
+    case FileType::kDirectory: return v1::DIRECTORY;
+    case FileType::kSymlink: return v1::SYMLINK;
+    case FileType::kOther: return v1::OTHER;
+  }
+  return v1::OTHER;
+}
+
+void ToWire(const FileInfo& info, v1::FileInfo* out) {
+  out->set_name(info.name);
+  out->set_type(ToWireType(info.type));
+  out->set_size(info.size);
+  out->set_mtime_unix_ns(info.mtime_unix_ns);
+  out->set_mode(info.mode & 07777);
+}
+
+}  // namespace
+
+const Session::Route Session::kRoutes[] = {
+    {v1::ClientMessage::kList, "list", &Session::HandleList},
+    {v1::ClientMessage::kStat, "stat", &Session::HandleStat},
+    {v1::ClientMessage::kRemove, "remove", &Session::HandleRemove},
+    {v1::ClientMessage::kDownload, "download", &Session::HandleDownload},
+    {v1::ClientMessage::kUpload, "upload", &Session::HandleUpload},
+    {v1::ClientMessage::kBye, "bye", &Session::HandleBye},
+    {v1::ClientMessage::kCancel, "cancel", &Session::HandleCancel},
+};
+
+Session::Session(Stream* stream, FileSystem* fs, SessionOptions options, RequestObserver observer)
+    : stream_(stream),
+      fs_(fs),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      reader_(stream, limits::kHandshakeMaxFrameBytes),
+      writer_(stream) {}
+
+Status Session::Send(const v1::ServerMessage& message) { return writer_.Write(message); }
+
+Session::Outcome Session::Fail(const Status& status, const std::string& path, bool close) {
+  v1::ServerMessage reply;
+  *reply.mutable_error() = ToWireError(status, path, close);
+  const Status sent = Send(reply);
+  // A reply that cannot be delivered ends the connection whatever it said.
+  return Outcome{status, close || !sent.ok()};
+}
+
+Status Session::Run() {
+  stream_->SetDeadline(Clock::now() + options_.handshake_timeout);
+  stream_->SetIoTimeout(options_.handshake_timeout);
+  const Status handshake = Handshake();
+  if (!handshake.ok()) {
+    stream_->Shutdown();
+    return handshake;
+  }
+  stream_->SetDeadline(std::nullopt);
+  while (true) {
+    stream_->SetIoTimeout(options_.idle_timeout);
+    auto payload = NextRequest();
+    if (!payload.ok()) {
+      const Status status = payload.status();
+      if (status.code() == StatusCode::kConnectionClosed) return Status::Ok();  // client left
+      Fail(status, "", /*close=*/true);
+      stream_->Shutdown();
+      return status;
+    }
+    RequestRecord record;
+    const auto start = Clock::now();
+    Outcome outcome = Dispatch(*payload, &record);
+    if (IsBadRequest(outcome.status.code())) {
+      ++consecutive_bad_requests_;
+    } else {
+      consecutive_bad_requests_ = 0;
+    }
+    record.result = outcome.status;
+    record.bytes = outcome.bytes;
+    record.duration = Clock::now() - start;
+    if (observer_ && !record.command.empty()) observer_(record);
+    if (outcome.close) {
+      stream_->Shutdown();
+      return record.command == "bye" ? Status::Ok() : outcome.status;
+    }
+  }
+}
+
+Status Session::Handshake() {
+  auto payload = reader_.ReadFrame();
+  if (!payload.ok()) {
+    if (payload.status().code() != StatusCode::kConnectionClosed) {
+      Fail(payload.status(), "", /*close=*/true);
+    }
+    return payload.status();
+  }
+  const auto refuse = [&](StatusCode code, const std::string& why) {
+    const Status status = Status::Error(code, why);
+    Fail(status, "", /*close=*/true);
+    return status;
+  };
+  if (const Status decoded = DecodeClientFrame(*payload, &frame_); !decoded.ok()) {
+    return refuse(decoded.code(), decoded.message());
+  }
+  if (frame_.is_chunk || frame_.message.body_case() != v1::ClientMessage::kHello) {
+    return refuse(StatusCode::kUnexpectedMessage, "the first message must be Hello");
+  }
+  const v1::Hello& hello = frame_.message.hello();
+  if (hello.min_version() > hello.max_version()) {
+    return refuse(StatusCode::kInvalidArgument, "min_version is greater than max_version");
+  }
+  if (hello.min_version() > limits::kProtocolVersion ||
+      hello.max_version() < limits::kProtocolVersion) {
+    return refuse(StatusCode::kUnsupportedVersion, "server speaks protocol versions 1..1");
+  }
+  if (hello.client_name().size() > limits::kMaxPeerNameBytes) {
+    return refuse(StatusCode::kInvalidArgument, "client_name longer than 256 bytes");
+  }
+  uint32_t max_frame = options_.max_frame_bytes;
+  if (hello.max_frame_bytes() != 0) {
+    if (hello.max_frame_bytes() < limits::kMinFrameBytes) {
+      return refuse(StatusCode::kInvalidArgument, "max_frame_bytes below 65536");
+    }
+    max_frame = std::min(max_frame, hello.max_frame_bytes());
+  }
+  max_chunk_bytes_ = max_frame - limits::kChunkOverheadBytes;
+
+  v1::ServerMessage reply;
+  v1::Welcome* welcome = reply.mutable_welcome();
+  welcome->set_version(limits::kProtocolVersion);
+  welcome->set_server_name(options_.server_name);
+  welcome->set_max_frame_bytes(max_frame);
+  welcome->set_max_chunk_bytes(max_chunk_bytes_);
+  welcome->set_max_path_bytes(limits::kMaxPathBytes);
+  welcome->set_max_list_entries(limits::kMaxListEntries);
+  FERRY_RETURN_IF_ERROR(Send(reply));
+  reader_.set_max_frame_bytes(max_frame);
+  return Status::Ok();
+}
+
+StatusOr<std::span<const uint8_t>> Session::NextRequest() {
+  if (held_request_) {
+    held_storage_ = std::move(*held_request_);
+    held_request_.reset();
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held_storage_.data()),
+                                    held_storage_.size());
+  }
+  return reader_.ReadFrame();
+}
+
+Session::Outcome Session::Dispatch(std::span<const uint8_t> payload, RequestRecord* record) {
+  if (const Status decoded = DecodeClientFrame(payload, &frame_); !decoded.ok()) {
+    record->command = "invalid";
+    return Fail(decoded, "", consecutive_bad_requests_ + 1 >= limits::kMaxConsecutiveBadRequests);
+  }
+  const bool budget_spent = consecutive_bad_requests_ + 1 >= limits::kMaxConsecutiveBadRequests;
+  if (frame_.is_chunk || frame_.message.body_case() == v1::ClientMessage::kUploadEnd ||
+      frame_.message.body_case() == v1::ClientMessage::kHello) {
+    record->command = frame_.is_chunk ? "chunk" : frame_.message.has_hello() ? "hello" : "upload_end";
+    return Fail(Status::Error(StatusCode::kUnexpectedMessage,
+                              record->command + " is not allowed outside its phase"),
+                "", budget_spent);
+  }
+  for (const Route& route : kRoutes) {
+    if (route.body == frame_.message.body_case()) {
+      record->command = route.name;
+      return (this->*route.handler)(frame_.message, record);
+    }
+  }
+  record->command = "unknown";
+  return Fail(Status::Error(StatusCode::kUnsupported, "unknown or empty request"), "",
+              budget_spent);
+}
+
+Session::Outcome Session::HandleList(const v1::ClientMessage& request, RequestRecord* record) {
+  record->path = request.list().path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  auto dir = fs_->OpenDirectory(*path);
+  if (!dir.ok()) return Fail(dir.status(), record->path);
+
+  // Pages are bounded both by entry count and by the frame limit, so server
+  // memory is one page whatever the directory's size (R-LIST-3).
+  const size_t page_budget = reader_.max_frame_bytes() - 64;
+  v1::ServerMessage reply;
+  v1::ListReply* page = reply.mutable_list();
+  size_t page_bytes = 0;
+  while (true) {
+    auto entry = (*dir)->Next();
+    if (!entry.ok()) return Fail(entry.status(), record->path);
+    if (!entry->has_value()) break;
+    v1::FileInfo info;
+    ToWire(**entry, &info);
+    const size_t entry_bytes = info.ByteSizeLong() + 8;  // tag and length prefix
+    if (page->entries_size() == static_cast<int>(limits::kMaxListEntries) ||
+        page_bytes + entry_bytes > page_budget) {
+      if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+      page->Clear();
+      page_bytes = 0;
+    }
+    *page->add_entries() = std::move(info);
+    page_bytes += entry_bytes;
+  }
+  page->set_last(true);
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{Status::Ok(), false, 0};
+}
+
+Session::Outcome Session::HandleStat(const v1::ClientMessage& request, RequestRecord* record) {
+  record->path = request.stat().path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  auto info = fs_->Stat(*path);
+  if (!info.ok()) return Fail(info.status(), record->path);
+  info->name = std::string(path->Name());
+  v1::ServerMessage reply;
+  ToWire(*info, reply.mutable_stat()->mutable_info());
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{};
+}
+
+Session::Outcome Session::HandleRemove(const v1::ClientMessage& request, RequestRecord* record) {
+  record->path = request.remove().path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  if (path->IsRoot()) {
+    return Fail(Status::Error(StatusCode::kInvalidPath, "the root cannot be removed"),
+                record->path);
+  }
+  if (const Status removed = fs_->Remove(*path); !removed.ok()) {
+    return Fail(removed, record->path);
+  }
+  v1::ServerMessage reply;
+  reply.mutable_remove();
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{};
+}
+
+StatusOr<bool> Session::CancelRequested() {
+  while (!held_request_ && reader_.HasInput()) {
+    FERRY_ASSIGN_OR_RETURN(std::span<const uint8_t> payload, reader_.ReadFrame());
+    DecodedFrame<v1::ClientMessage> frame;
+    if (DecodeClientFrame(payload, &frame).ok() && !frame.is_chunk &&
+        frame.message.body_case() == v1::ClientMessage::kCancel) {
+      return true;
+    }
+    // Pipelined: keep it for after this download, and read nothing more until
+    // then so a client cannot make the server buffer without bound.
+    held_request_.emplace(reinterpret_cast<const char*>(payload.data()), payload.size());
+  }
+  return false;
+}
+
+Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, RequestRecord* record) {
+  record->path = request.download().path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  auto opened = fs_->OpenForRead(*path);
+  if (!opened.ok()) return Fail(opened.status(), record->path);
+  ReadableFile& file = **opened;
+  const uint64_t size = file.info().size;
+
+  v1::ServerMessage reply;
+  reply.mutable_download_begin()->set_size(size);
+  reply.mutable_download_begin()->set_mtime_unix_ns(file.info().mtime_unix_ns);
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+
+  stream_->SetIoTimeout(options_.transfer_timeout);
+  transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
+  StreamingDigest digest;
+  uint64_t offset = 0;
+  while (offset < size) {
+    auto cancel = CancelRequested();
+    if (!cancel.ok()) {
+      if (cancel.status().code() == StatusCode::kConnectionClosed) return Outcome{cancel.status(), true, offset};
+      Outcome out = Fail(cancel.status(), record->path, /*close=*/true);
+      out.bytes = offset;
+      return out;
+    }
+    if (*cancel) {
+      Outcome out = Fail(Status::Error(StatusCode::kCancelled, "download cancelled by the client"),
+                         record->path);
+      out.bytes = offset;
+      return out;
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), size - offset));
+    auto got = file.ReadAt(offset, std::span<uint8_t>(transfer_buffer_.data(), want));
+    if (!got.ok() || *got == 0) {
+      const Status error = got.ok() ? Status::Error(StatusCode::kIoError,
+                                                    "file shrank while it was being sent")
+                                    : got.status();
+      Outcome out = Fail(error, record->path);
+      out.bytes = offset;
+      return out;
+    }
+    const std::span<const uint8_t> data(transfer_buffer_.data(), *got);
+    digest.Update(data);
+    if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
+      return Outcome{sent, true, offset};
+    }
+    offset += *got;
+  }
+  reply.mutable_download_end()->set_size(size);
+  reply.mutable_download_end()->set_xxh3_128(DigestToBytes(digest.Finish()));
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, offset};
+  return Outcome{Status::Ok(), false, offset};
+}
+
+Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, RequestRecord* record) {
+  const v1::UploadRequest& upload = request.upload();
+  record->path = upload.path();
+  const uint64_t size = upload.size();
+  const bool overwrite = upload.overwrite();
+  stream_->SetIoTimeout(options_.transfer_timeout);
+
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return DiscardUploadData(Fail(path.status(), record->path));
+  if (path->IsRoot()) {
+    return DiscardUploadData(Fail(
+        Status::Error(StatusCode::kInvalidPath, "cannot upload onto the root"), record->path));
+  }
+  // Sizes beyond off_t would turn negative in the filesystem calls (R-UPLOAD-3).
+  if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return DiscardUploadData(Fail(
+        Status::Error(StatusCode::kInvalidArgument, "size is larger than 2^63-1"), record->path));
+  }
+  auto pending = fs_->CreateUpload(*path, UploadOptions{size, overwrite});
+  if (!pending.ok()) return DiscardUploadData(Fail(pending.status(), record->path));
+
+  v1::ServerMessage reply;
+  reply.mutable_upload_ready();
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return ReceiveUpload(pending->get(), record->path, size);
+}
+
+Session::Outcome Session::ReceiveUpload(PendingUpload* upload, const std::string& path,
+                                        uint64_t size) {
+  DecodedFrame<v1::ClientMessage> frame;
+  StreamingDigest digest;
+  uint64_t received = 0;
+  while (true) {
+    auto payload = reader_.ReadFrame();
+    if (!payload.ok()) {
+      if (payload.status().code() == StatusCode::kConnectionClosed) {
+        return Outcome{payload.status(), true, received};
+      }
+      return Fail(payload.status(), path, /*close=*/true);
+    }
+    if (const Status decoded = DecodeClientFrame(*payload, &frame); !decoded.ok()) {
+      return Fail(decoded, path, /*close=*/true);
+    }
+    if (frame.is_chunk) {
+      Status status;
+      if (frame.chunk.empty() || frame.chunk.size() > max_chunk_bytes_) {
+        status = Status::Error(StatusCode::kInvalidArgument, "chunk size out of range");
+      } else if (frame.chunk.size() > size - received) {
+        status = Status::Error(StatusCode::kSizeMismatch, "more bytes than the announced size");
+      } else {
+        status = upload->Write(frame.chunk);
+      }
+      if (!status.ok()) {
+        Outcome out = DiscardUploadData(Fail(status, path));
+        out.bytes = received;
+        return out;
+      }
+      digest.Update(frame.chunk);
+      received += frame.chunk.size();
+      continue;
+    }
+    v1::ServerMessage reply;
+    switch (frame.message.body_case()) {
+      case v1::ClientMessage::kCancel:
+        return Fail(Status::Error(StatusCode::kCancelled, "upload cancelled by the client"), path);
+      case v1::ClientMessage::kUploadEnd: {
+        const v1::UploadEnd& end = frame.message.upload_end();
+        Digest claimed;
+        if (received != size || end.size() != size) {
+          return Fail(Status::Error(StatusCode::kSizeMismatch,
+                                    "received " + std::to_string(received) + " bytes, announced " +
+                                        std::to_string(size)),
+                      path);
+        }
+        if (!DigestFromBytes(end.xxh3_128(), &claimed)) {
+          return Fail(Status::Error(StatusCode::kInvalidArgument, "xxh3_128 must be 16 bytes"),
+                      path);
+        }
+        const Digest actual = digest.Finish();
+        if (claimed != actual) {
+          return Fail(Status::Error(StatusCode::kChecksumMismatch,
+                                    "digest of received bytes does not match"),
+                      path);
+        }
+        if (const Status committed = upload->Commit(); !committed.ok()) {
+          return Fail(committed, path);
+        }
+        reply.mutable_upload_done()->set_size(size);
+        reply.mutable_upload_done()->set_xxh3_128(DigestToBytes(actual));
+        if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, received};
+        return Outcome{Status::Ok(), false, received};
+      }
+      default:
+        return Fail(Status::Error(StatusCode::kUnexpectedMessage,
+                                  "only Chunk, UploadEnd or Cancel may follow UploadRequest"),
+                    path, /*close=*/true);
+    }
+  }
+}
+
+Session::Outcome Session::DiscardUploadData(Outcome early) {
+  if (early.close) return early;
+  DecodedFrame<v1::ClientMessage> frame;
+  while (true) {
+    auto payload = reader_.ReadFrame();
+    if (!payload.ok()) {
+      if (payload.status().code() != StatusCode::kConnectionClosed) {
+        Fail(payload.status(), "", /*close=*/true);
+      }
+      return Outcome{early.status, true};
+    }
+    const Status decoded = DecodeClientFrame(*payload, &frame);
+    if (decoded.ok() && frame.is_chunk) continue;
+    if (decoded.ok() && (frame.message.body_case() == v1::ClientMessage::kUploadEnd ||
+                         frame.message.body_case() == v1::ClientMessage::kCancel)) {
+      return early;
+    }
+    Fail(decoded.ok() ? Status::Error(StatusCode::kUnexpectedMessage,
+                                      "only Chunk, UploadEnd or Cancel may follow UploadRequest")
+                      : decoded,
+         "", /*close=*/true);
+    return Outcome{early.status, true};
+  }
+}
+
+Session::Outcome Session::HandleBye(const v1::ClientMessage&, RequestRecord*) {
+  v1::ServerMessage reply;
+  reply.mutable_bye();
+  const Status sent = Send(reply);
+  return Outcome{sent, true};
+}
+
+Session::Outcome Session::HandleCancel(const v1::ClientMessage&, RequestRecord* record) {
+  // A Cancel that raced with the end of its transfer: nothing to do, no reply
+  // (R-CANCEL-3). Not logged as a request.
+  record->command.clear();
+  return Outcome{};
+}
+
+}  // namespace ferry

@@ -1,0 +1,111 @@
+// Session: one client connection on the server, from Hello to close (spec 5-7).
+//
+// It owns the protocol state machine and nothing else: bytes come and go through
+// a Stream, files only through a FileSystem, so tests and fuzzers drive it over
+// memory and a fake filesystem exactly as the server drives it over TCP.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/v1/ferry.pb.h"
+#include "src/base/status.h"
+#include "src/codec/frame_io.h"
+#include "src/codec/limits.h"
+#include "src/codec/messages.h"
+#include "src/fs/file_system.h"
+#include "src/net/stream.h"
+
+namespace ferry {
+
+struct SessionOptions {
+  std::string server_name = "ferryd/0.1.0";
+  // The largest frame this server accepts and offers (the client may ask for less).
+  uint32_t max_frame_bytes = limits::kDefaultMaxFrameBytes;
+  std::chrono::milliseconds handshake_timeout = limits::kHandshakeTimeout;
+  std::chrono::milliseconds idle_timeout = limits::kIdleTimeout;
+  std::chrono::milliseconds transfer_timeout = limits::kTransferStallTimeout;
+};
+
+// What the server logs about one request.
+struct RequestRecord {
+  std::string command;  // "list", "download", ...
+  std::string path;     // as the client sent it
+  uint64_t bytes = 0;   // file bytes transferred
+  Status result;
+  std::chrono::steady_clock::duration duration{};
+};
+
+class Session {
+ public:
+  using RequestObserver = std::function<void(const RequestRecord&)>;
+
+  Session(Stream* stream, FileSystem* fs, SessionOptions options, RequestObserver observer = {});
+
+  // Serves the connection until it ends and returns why: OK after Bye or a clean
+  // close by the client, otherwise the error that ended it (already reported to
+  // the client when the protocol says so).
+  Status Run();
+
+ private:
+  // The outcome of one request: its status, and whether the connection must close.
+  struct Outcome {
+    Status status;
+    bool close = false;
+    uint64_t bytes = 0;
+  };
+  using Handler = Outcome (Session::*)(const v1::ClientMessage&, RequestRecord*);
+  struct Route {
+    v1::ClientMessage::BodyCase body;
+    const char* name;
+    Handler handler;
+  };
+  static const Route kRoutes[];
+
+  Status Handshake();
+  // Serves one request frame in state READY.
+  Outcome Dispatch(std::span<const uint8_t> payload, RequestRecord* record);
+
+  Outcome HandleList(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleStat(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleRemove(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleDownload(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleUpload(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleBye(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleCancel(const v1::ClientMessage& request, RequestRecord* record);
+
+  // Receives the upload data phase into `upload`; returns the terminal outcome
+  // (the reply has been sent unless the connection is closing).
+  Outcome ReceiveUpload(PendingUpload* upload, const std::string& path, uint64_t size);
+  // After an early upload error: consumes the rest of the data phase (R-UPLOAD-7).
+  Outcome DiscardUploadData(Outcome early);
+  // Between download chunks: true if the client asked to cancel. Another request
+  // arriving meanwhile is held for later (R-DOWNLOAD-8).
+  StatusOr<bool> CancelRequested();
+
+  // The next request payload: a held one first, otherwise from the stream.
+  StatusOr<std::span<const uint8_t>> NextRequest();
+
+  Status Send(const v1::ServerMessage& message);
+  // Sends an Error reply; its `fatal` flag is `close`.
+  Outcome Fail(const Status& status, const std::string& path, bool close = false);
+
+  Stream* stream_;
+  FileSystem* fs_;
+  SessionOptions options_;
+  RequestObserver observer_;
+  FrameReader reader_;
+  FrameWriter writer_;
+  uint32_t max_chunk_bytes_ = 0;
+  int consecutive_bad_requests_ = 0;
+  std::optional<std::string> held_request_;  // a pipelined request read during a download
+  std::string held_storage_;                 // backs the span NextRequest returns for it
+  std::vector<uint8_t> transfer_buffer_;
+  DecodedFrame<v1::ClientMessage> frame_;
+};
+
+}  // namespace ferry
