@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "src/codec/limits.h"
 #include "src/fs/posix_file_system.h"
 #include "src/net/address.h"
 #include "src/server/request_log.h"
@@ -38,6 +39,20 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "Most clients served at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  double handshake_timeout = ferry::limits::kHandshakeTimeout.count();
+  double idle_timeout = ferry::limits::kIdleTimeout.count();
+  double transfer_timeout = ferry::limits::kTransferStallTimeout.count();
+  app.add_option("--handshake-timeout", handshake_timeout,
+                 "Seconds a new connection has to complete the handshake")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--idle-timeout", idle_timeout, "Seconds a connection may wait between requests")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--transfer-timeout", transfer_timeout,
+                 "Seconds a transfer may go without progress")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   auto address = ferry::ParseHostPort(listen, "127.0.0.1");
@@ -63,6 +78,12 @@ int main(int argc, char** argv) {
   ferry::ServerOptions options;
   options.listen = *address;
   options.max_connections = max_connections;
+  const auto millis = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  };
+  options.session.handshake_timeout = millis(handshake_timeout);
+  options.session.idle_timeout = millis(idle_timeout);
+  options.session.transfer_timeout = millis(transfer_timeout);
   auto server = ferry::Server::Create(fs->get(), &log, options);
   if (!server.ok()) {
     std::fprintf(stderr, "ferryd: %s\n", server.status().ToString().c_str());

@@ -24,7 +24,7 @@ FileInfo FromWire(const v1::FileInfo& info) {
 }
 
 // A listing name must be one plain component: anything else could make a client
-// that trusts it write outside the directory it meant (R-SEC-10).
+// that trusts it write outside the directory it meant (R-SEC-5).
 bool IsSafeEntryName(std::string_view name) {
   return !name.empty() && name != "." && name != ".." &&
          name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
@@ -163,7 +163,7 @@ Status Client::CancelDownload() {
   v1::ClientMessage cancel;
   cancel.mutable_cancel();
   FERRY_RETURN_IF_ERROR(Send(cancel));
-  // Chunks already in flight are drained until the terminal reply (R-CANCEL-2).
+  // Chunks already in flight are drained until the terminal reply (R-CANCEL-3).
   while (true) {
     FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
     if (frame->is_chunk) continue;
@@ -231,7 +231,7 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
 
   v1::ClientMessage cancel;
   cancel.mutable_cancel();
-  // Every UploadRequest is followed by a data phase, even a refused one (R-UPLOAD-7):
+  // Every UploadRequest is followed by a data phase, even a refused one (R-UPLOAD-2):
   // close it with Cancel and report `status`.
   const auto abandon = [&](Status status) -> Status {
     FERRY_RETURN_IF_ERROR(Send(cancel));

@@ -1,6 +1,6 @@
 // Frame encoding (spec 4): a 4-byte big-endian payload length, then the payload.
 //
-// Chunk frames have a fixed protobuf encoding (spec 4.4) so their header can be
+// Chunk frames have a fixed protobuf encoding (spec 4.5) so their header can be
 // written by hand and the data sent straight from a file, and so a receiver can
 // find the data inside a frame without parsing it into a message.
 #pragma once

@@ -14,7 +14,7 @@
 namespace ferry {
 
 // Reads frames through one reusable buffer. The length prefix is checked against
-// the limit before any memory is reserved for the payload (R-FRAME-2), so a
+// the limit before any memory is reserved for the payload (R-FRAME-6), so a
 // hostile 4 GiB length costs nothing. The buffer starts small and grows only to
 // the largest frame actually received.
 class FrameReader {

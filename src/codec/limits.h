@@ -23,7 +23,7 @@ inline constexpr uint32_t kMinFrameBytes = 64 * 1024;
 inline constexpr uint32_t kDefaultMaxFrameBytes = 1024 * 1024 + 64;
 inline constexpr uint32_t kMaxFrameBytesCeiling = 16 * 1024 * 1024 + 64;
 
-// A chunk frame's protobuf header is at most 1 + 5 + 1 + 5 bytes (spec 7.1), so a
+// A chunk frame's protobuf header is at most 1 + 5 + 1 + 5 bytes (spec 4.5), so a
 // chunk of max_frame_bytes - kChunkOverheadBytes always fits in one frame.
 inline constexpr uint32_t kChunkOverheadBytes = 16;
 

@@ -11,7 +11,7 @@ namespace ferry {
 // Codes without a wire equivalent (local conditions) map to INTERNAL.
 v1::ErrorCode ToWireCode(StatusCode code);
 
-// Unknown or unspecified wire values map to kInternal (R-ERROR-2).
+// Unknown or unspecified wire values map to kInternal (R-ERROR-3).
 StatusCode FromWireCode(int wire_code);
 
 // The Error message a server sends for `status`.

@@ -74,8 +74,11 @@ class PendingUpload {
   // Makes the bytes durable and visible at the target in one step: flush the
   // file to stable storage, move it over the target, flush the directory.
   // kAlreadyExists if the upload was created without overwrite and the target has
-  // appeared since (the check is atomic); kIoError/kNoSpace if a flush fails, in
-  // which case the target is unchanged. On any failure the temporary is gone.
+  // appeared since (the check is atomic). kIoError/kNoSpace if flushing the file
+  // fails: the target is unchanged. kIoError if flushing the directory after the
+  // rename fails: the target then holds the old or the complete new content, never
+  // a mix, and which one survives a crash is unknown. On any failure the temporary
+  // is gone.
   virtual Status Commit() = 0;
 };
 

@@ -20,7 +20,7 @@ class RequestLog {
 
   // The line for one request, e.g.
   // 2026-11-24T10:00:00.123Z peer=127.0.0.1:5000 cmd=download path="a b" bytes=5 result=OK ms=0.4
-  // Names are escaped, so a client cannot forge a line (R-SEC-8).
+  // Names are escaped, so a client cannot forge a line or a terminal sequence.
   static std::string FormatRequest(const std::string& peer, const RequestRecord& record);
 
  private:

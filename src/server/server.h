@@ -45,7 +45,7 @@ class Server {
       : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {}
 
   void Serve(std::unique_ptr<SocketStream> stream);
-  // Tells a client the server is full (R-LIMIT-6) and closes the connection.
+  // Tells a client the server is full (R-STATE-8) and closes the connection.
   void Refuse(std::unique_ptr<SocketStream> stream);
 
   FileSystem* fs_;

@@ -74,8 +74,14 @@ Status Session::Run() {
   }
   stream_->SetDeadline(std::nullopt);
   while (true) {
+    // The idle limit is a deadline for a whole request frame, so a client that
+    // trickles bytes cannot stretch it (R-TIME-2). Replies are bounded by the
+    // send-stall limit instead (R-TIME-4).
     stream_->SetIoTimeout(options_.idle_timeout);
+    stream_->SetDeadline(Clock::now() + options_.idle_timeout);
     auto payload = NextRequest();
+    stream_->SetDeadline(std::nullopt);
+    stream_->SetIoTimeout(options_.transfer_timeout);
     if (!payload.ok()) {
       const Status status = payload.status();
       if (status.code() == StatusCode::kConnectionClosed) return Status::Ok();  // client left
@@ -205,6 +211,10 @@ Session::Outcome Session::HandleList(const v1::ClientMessage& request, RequestRe
     auto entry = (*dir)->Next();
     if (!entry.ok()) return Fail(entry.status(), record->path);
     if (!entry->has_value()) break;
+    // A name no request could address (invalid UTF-8, control characters) is
+    // left out: proto3 strings must be UTF-8, and the client could do nothing
+    // with it (R-LIST-4).
+    if (!IsValidName((*entry)->name)) continue;
     v1::FileInfo info;
     ToWire(**entry, &info);
     const size_t entry_bytes = info.ByteSizeLong() + 8;  // tag and length prefix
@@ -281,7 +291,6 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
   reply.mutable_download_begin()->set_mtime_unix_ns(file.info().mtime_unix_ns);
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
 
-  stream_->SetIoTimeout(options_.transfer_timeout);
   transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
   StreamingDigest digest;
   uint64_t offset = 0;
@@ -327,7 +336,6 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
   record->path = upload.path();
   const uint64_t size = upload.size();
   const bool overwrite = upload.overwrite();
-  stream_->SetIoTimeout(options_.transfer_timeout);
 
   auto path = Path::Parse(record->path);
   if (!path.ok()) return DiscardUploadData(Fail(path.status(), record->path));
@@ -335,7 +343,7 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
     return DiscardUploadData(Fail(
         Status::Error(StatusCode::kInvalidPath, "cannot upload onto the root"), record->path));
   }
-  // Sizes beyond off_t would turn negative in the filesystem calls (R-UPLOAD-3).
+  // Sizes beyond off_t would turn negative in the filesystem calls (R-UPLOAD-4).
   if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return DiscardUploadData(Fail(
         Status::Error(StatusCode::kInvalidArgument, "size is larger than 2^63-1"), record->path));
@@ -456,7 +464,7 @@ Session::Outcome Session::HandleBye(const v1::ClientMessage&, RequestRecord*) {
 
 Session::Outcome Session::HandleCancel(const v1::ClientMessage&, RequestRecord* record) {
   // A Cancel that raced with the end of its transfer: nothing to do, no reply
-  // (R-CANCEL-3). Not logged as a request.
+  // (R-CANCEL-1). Not logged as a request.
   record->command.clear();
   return Outcome{};
 }

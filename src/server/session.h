@@ -81,10 +81,10 @@ class Session {
   // Receives the upload data phase into `upload`; returns the terminal outcome
   // (the reply has been sent unless the connection is closing).
   Outcome ReceiveUpload(PendingUpload* upload, const std::string& path, uint64_t size);
-  // After an early upload error: consumes the rest of the data phase (R-UPLOAD-7).
+  // After an early upload error: consumes the rest of the data phase (R-UPLOAD-8).
   Outcome DiscardUploadData(Outcome early);
   // Between download chunks: true if the client asked to cancel. Another request
-  // arriving meanwhile is held for later (R-DOWNLOAD-8).
+  // arriving meanwhile is held for later (R-STATE-6).
   StatusOr<bool> CancelRequested();
 
   // The next request payload: a held one first, otherwise from the stream.

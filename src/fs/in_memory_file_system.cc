@@ -1,0 +1,296 @@
+#include "src/fs/in_memory_file_system.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <map>
+
+#include "src/fs/errno_status.h"
+
+// Failures are built with ErrnoToStatus from the errno Linux would report in the
+// same situation, so codes and messages match PosixFileSystem's by construction.
+
+namespace ferry {
+
+struct InMemoryFileSystem::Node {
+  FileType type = FileType::kRegular;
+  int64_t mtime_unix_ns = 0;
+  // kRegular. Never modified, only replaced, so a ReadableFile shares it and
+  // keeps reading the version it opened, like an open descriptor on POSIX.
+  std::shared_ptr<const std::string> contents;
+  // kDirectory, ordered so that a listing can resume after the last name it gave.
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
+};
+
+namespace {
+
+std::string Context(std::string_view operation, const Path& path) {
+  return std::string(operation) + " /" + path.ToString();
+}
+
+class InMemoryReadableFile : public ReadableFile {
+ public:
+  InMemoryReadableFile(std::shared_ptr<const std::string> contents, FileInfo info)
+      : contents_(std::move(contents)), info_(std::move(info)) {}
+
+  const FileInfo& info() const override { return info_; }
+
+  StatusOr<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) override {
+    if (offset >= contents_->size()) return size_t{0};
+    const size_t n = std::min<size_t>(out.size(), contents_->size() - offset);
+    std::memcpy(out.data(), contents_->data() + offset, n);
+    return n;
+  }
+
+ private:
+  const std::shared_ptr<const std::string> contents_;
+  const FileInfo info_;
+};
+
+}  // namespace
+
+// Resumes after the last name it returned, so entries added or removed meanwhile
+// are seen or skipped as readdir would, and nothing is copied up front.
+class InMemoryFileSystem::Listing : public DirectoryStream {
+ public:
+  Listing(const InMemoryFileSystem* fs, const Node* directory) : fs_(fs), directory_(directory) {}
+
+  StatusOr<std::optional<FileInfo>> Next() override {
+    std::lock_guard lock(fs_->mu_);
+    const auto it = directory_->children.upper_bound(cursor_);
+    if (it == directory_->children.end()) return std::optional<FileInfo>();
+    cursor_ = it->first;
+    return std::optional<FileInfo>(Describe(it->first, *it->second));
+  }
+
+ private:
+  const InMemoryFileSystem* const fs_;
+  const Node* const directory_;  // directories are never removed
+  std::string cursor_;           // "" sorts before every name
+};
+
+// Bytes stay in the object until Commit, which is what makes the target
+// untouched until then; the pending count stands in for the temporary.
+class InMemoryFileSystem::Upload : public PendingUpload {
+ public:
+  Upload(InMemoryFileSystem* fs, Path path, bool overwrite, std::string context)
+      : fs_(fs), path_(std::move(path)), overwrite_(overwrite), context_(std::move(context)) {}
+
+  ~Upload() override {
+    if (pending_) fs_->DiscardUpload();
+  }
+
+  Status Write(std::span<const uint8_t> data) override {
+    contents_.append(reinterpret_cast<const char*>(data.data()), data.size());
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    assert(pending_ && "Commit called twice");
+    pending_ = false;
+    return fs_->CommitUpload(path_, overwrite_, std::move(contents_), context_);
+  }
+
+ private:
+  InMemoryFileSystem* const fs_;
+  const Path path_;
+  const bool overwrite_;
+  const std::string context_;
+  std::string contents_;
+  bool pending_ = true;
+};
+
+InMemoryFileSystem::InMemoryFileSystem() : root_(std::make_unique<Node>()) {
+  root_->type = FileType::kDirectory;
+  root_->mtime_unix_ns = Tick();
+}
+
+InMemoryFileSystem::~InMemoryFileSystem() = default;
+
+FileInfo InMemoryFileSystem::Describe(std::string_view name, const Node& node) {
+  FileInfo info;
+  info.name = name;
+  info.type = node.type;
+  info.size = node.type == FileType::kRegular ? node.contents->size() : 0;
+  info.mtime_unix_ns = node.mtime_unix_ns;
+  info.mode = node.type == FileType::kDirectory ? 0755 : 0644;
+  return info;
+}
+
+int64_t InMemoryFileSystem::Tick() { return clock_unix_ns_ += 1'000'000'000; }
+
+auto InMemoryFileSystem::Find(const Path& path, const std::string& context) const
+    -> StatusOr<Node*> {
+  Node* node = root_.get();
+  for (const std::string& name : path.components()) {
+    if (node->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, context);
+    const auto it = node->children.find(name);
+    if (it == node->children.end()) return ErrnoToStatus(ENOENT, context);
+    node = it->second.get();
+  }
+  return node;
+}
+
+auto InMemoryFileSystem::FindDirectory(const Path& path, const std::string& context) const
+    -> StatusOr<Node*> {
+  FERRY_ASSIGN_OR_RETURN(Node * node, Find(path, context));
+  if (node->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, context);
+  return node;
+}
+
+auto InMemoryFileSystem::FindRegular(const Path& path, const std::string& context) const
+    -> StatusOr<const Node*> {
+  FERRY_ASSIGN_OR_RETURN(const Node* node, Find(path, context));
+  if (node->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+  if (node->type != FileType::kRegular) {
+    return Status::Error(StatusCode::kNotARegularFile, context + ": not a regular file");
+  }
+  return node;
+}
+
+StatusOr<FileInfo> InMemoryFileSystem::Stat(const Path& path) {
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(const Node* node, Find(path, Context("stat", path)));
+  return Describe(path.Name(), *node);
+}
+
+StatusOr<std::unique_ptr<DirectoryStream>> InMemoryFileSystem::OpenDirectory(const Path& path) {
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(const Node* directory, FindDirectory(path, Context("list", path)));
+  std::unique_ptr<DirectoryStream> listing = std::make_unique<Listing>(this, directory);
+  return listing;
+}
+
+Status InMemoryFileSystem::Remove(const Path& path) {
+  const std::string context = Context("remove", path);
+  if (path.IsRoot()) {
+    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be removed");
+  }
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), context));
+  const auto it = parent->children.find(path.Name());
+  if (it == parent->children.end()) return ErrnoToStatus(ENOENT, context);
+  if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+  parent->children.erase(it);
+  parent->mtime_unix_ns = Tick();
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<ReadableFile>> InMemoryFileSystem::OpenForRead(const Path& path) {
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, Context("read", path)));
+  std::unique_ptr<ReadableFile> file =
+      std::make_unique<InMemoryReadableFile>(node->contents, Describe(path.Name(), *node));
+  return file;
+}
+
+StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::CreateUpload(
+    const Path& path, const UploadOptions& options) {
+  std::string context = Context("upload", path);
+  if (path.IsRoot()) {
+    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be replaced");
+  }
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(const Node* parent, FindDirectory(path.Parent(), context));
+  const auto it = parent->children.find(path.Name());
+  if (it != parent->children.end()) {
+    if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+    if (!options.overwrite) return ErrnoToStatus(EEXIST, context);
+    if (it->second->type != FileType::kRegular) {
+      return Status::Error(StatusCode::kNotARegularFile, context + ": not a regular file");
+    }
+  }
+  // The largest file a 64-bit off_t can describe.
+  if (options.size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return ErrnoToStatus(EFBIG, context);
+  }
+  ++pending_uploads_;
+  std::unique_ptr<PendingUpload> upload =
+      std::make_unique<Upload>(this, path, options.overwrite, std::move(context));
+  return upload;
+}
+
+Status InMemoryFileSystem::CommitUpload(const Path& path, bool overwrite, std::string contents,
+                                        const std::string& context) {
+  std::lock_guard lock(mu_);
+  --pending_uploads_;
+  // Everything is decided again under the lock: what was checked at CreateUpload
+  // may have changed since. The codes are those of renameat2 and rename.
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), context));
+  auto [it, inserted] = parent->children.try_emplace(std::string(path.Name()));
+  if (!inserted) {
+    if (!overwrite) return ErrnoToStatus(EEXIST, context);
+    if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+  }
+  auto file = std::make_unique<Node>();
+  file->contents = std::make_shared<const std::string>(std::move(contents));
+  file->mtime_unix_ns = parent->mtime_unix_ns = Tick();
+  it->second = std::move(file);
+  return Status::Ok();
+}
+
+void InMemoryFileSystem::DiscardUpload() {
+  std::lock_guard lock(mu_);
+  --pending_uploads_;
+}
+
+Status InMemoryFileSystem::Add(const Path& path, FileType type, std::string contents) {
+  const std::string context = Context("add", path);
+  std::lock_guard lock(mu_);
+  const Path parent_path = path.Parent();
+  Node* parent = root_.get();
+  for (const std::string& name : parent_path.components()) {
+    auto [it, inserted] = parent->children.try_emplace(name);
+    if (inserted) {
+      it->second = std::make_unique<Node>();
+      it->second->type = FileType::kDirectory;
+      it->second->mtime_unix_ns = parent->mtime_unix_ns = Tick();
+    } else if (it->second->type != FileType::kDirectory) {
+      return ErrnoToStatus(ENOTDIR, context);
+    }
+    parent = it->second.get();
+  }
+  if (path.IsRoot()) {
+    return type == FileType::kDirectory ? Status::Ok() : ErrnoToStatus(EEXIST, context);
+  }
+  auto [it, inserted] = parent->children.try_emplace(std::string(path.Name()));
+  if (!inserted) {
+    const bool both_directories =
+        type == FileType::kDirectory && it->second->type == FileType::kDirectory;
+    return both_directories ? Status::Ok() : ErrnoToStatus(EEXIST, context);
+  }
+  it->second = std::make_unique<Node>();
+  it->second->type = type;
+  if (type == FileType::kRegular) {
+    it->second->contents = std::make_shared<const std::string>(std::move(contents));
+  }
+  it->second->mtime_unix_ns = parent->mtime_unix_ns = Tick();
+  return Status::Ok();
+}
+
+Status InMemoryFileSystem::AddFile(const Path& path, std::string contents) {
+  return Add(path, FileType::kRegular, std::move(contents));
+}
+
+Status InMemoryFileSystem::AddDirectory(const Path& path) {
+  return Add(path, FileType::kDirectory, "");
+}
+
+Status InMemoryFileSystem::AddSpecialFile(const Path& path) {
+  return Add(path, FileType::kOther, "");
+}
+
+StatusOr<std::string> InMemoryFileSystem::ReadFileForTest(const Path& path) {
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, Context("read", path)));
+  return *node->contents;
+}
+
+size_t InMemoryFileSystem::PendingUploadsForTest() const {
+  std::lock_guard lock(mu_);
+  return pending_uploads_;
+}
+
+}  // namespace ferry

@@ -1,0 +1,71 @@
+// InMemoryFileSystem: a FileSystem held in memory, for tests and fuzzing.
+//
+// It behaves as PosixFileSystem does on Linux, error codes included (the shared
+// contract suite runs against both), without symbolic links or permissions: a
+// tree of directories, regular files and opaque special files. One mutex guards
+// the tree, so every method may be called from any thread. The objects it
+// returns must not outlive it. Modification times come from a logical clock that
+// advances one second per change, so runs are reproducible.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "src/fs/file_system.h"
+
+namespace ferry {
+
+class InMemoryFileSystem : public FileSystem {
+ public:
+  InMemoryFileSystem();  // an empty root directory
+  ~InMemoryFileSystem() override;
+
+  StatusOr<FileInfo> Stat(const Path& path) override;
+  StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
+  Status Remove(const Path& path) override;
+  StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
+  StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
+                                                        const UploadOptions& options) override;
+
+  // Test helpers. Each creates missing parent directories (kNotADirectory if a
+  // prefix is not a directory) and fails with kAlreadyExists if something is
+  // already at `path`, except that adding an existing directory succeeds.
+  Status AddFile(const Path& path, std::string contents);
+  Status AddDirectory(const Path& path);
+  // A node that is neither file nor directory (think FIFO): FileType::kOther.
+  Status AddSpecialFile(const Path& path);
+
+  // The whole contents of a regular file; errors as for OpenForRead.
+  StatusOr<std::string> ReadFileForTest(const Path& path);
+  // Uploads created and neither committed nor destroyed yet: each would hold a
+  // temporary on a real disk.
+  size_t PendingUploadsForTest() const;
+
+ private:
+  struct Node;
+  class Listing;
+  class Upload;
+
+  static FileInfo Describe(std::string_view name, const Node& node);
+
+  // These expect mu_ to be held. Lookups fail as a POSIX path walk would.
+  int64_t Tick();  // the next modification time
+  StatusOr<Node*> Find(const Path& path, const std::string& context) const;
+  StatusOr<Node*> FindDirectory(const Path& path, const std::string& context) const;
+  StatusOr<const Node*> FindRegular(const Path& path, const std::string& context) const;
+
+  // These take mu_.
+  Status Add(const Path& path, FileType type, std::string contents);
+  Status CommitUpload(const Path& path, bool overwrite, std::string contents,
+                      const std::string& context);
+  void DiscardUpload();
+
+  mutable std::mutex mu_;
+  std::unique_ptr<Node> root_;
+  int64_t clock_unix_ns_ = 0;
+  size_t pending_uploads_ = 0;
+};
+
+}  // namespace ferry

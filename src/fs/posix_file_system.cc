@@ -1,0 +1,385 @@
+#include "src/fs/posix_file_system.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>  // renameat2, RENAME_NOREPLACE
+#include <limits>
+
+#include "src/fs/errno_status.h"
+
+namespace ferry {
+namespace {
+
+// openat2 asks for a retry (EAGAIN) when a concurrent rename leaves it unsure
+// that a ".." inside a symbolic link stayed beneath the root. Bounded, so that a
+// client racing renames cannot keep a request spinning.
+constexpr int kOpenAt2Attempts = 4;
+
+std::string Context(std::string_view operation, const Path& path) {
+  return std::string(operation) + " /" + path.ToString();
+}
+
+Status NotARegularFile(const std::string& context) {
+  return Status::Error(StatusCode::kNotARegularFile, context + ": not a regular file");
+}
+
+// glibc 2.36 has no openat2 wrapper.
+int RawOpenAt2(int root, const char* relative, int flags) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(syscall(SYS_openat2, root, relative, &how, sizeof(how)));
+}
+
+// The fallback for kernels without openat2: one component at a time from the
+// root, each opened relative to the last with O_NOFOLLOW, so every symbolic link
+// is refused (ELOOP) and a link swapped in meanwhile is never followed.
+StatusOr<UniqueFd> WalkBeneath(int root, const Path& path, int flags, const std::string& context) {
+  const std::vector<std::string>& names = path.components();
+  UniqueFd dir;
+  int at = root;
+  for (size_t i = 0; i + 1 < names.size(); ++i) {
+    // O_PATH|O_NOFOLLOW opens a link itself rather than failing, so fstat tells
+    // a link from any other non-directory.
+    UniqueFd next(openat(at, names[i].c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return ErrnoToStatus(errno, context);
+    struct stat st;
+    if (fstat(next.get(), &st) != 0) return ErrnoToStatus(errno, context);
+    if (!S_ISDIR(st.st_mode)) return ErrnoToStatus(S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR, context);
+    dir = std::move(next);
+    at = dir.get();
+  }
+  const char* name = path.IsRoot() ? "." : names.back().c_str();
+  UniqueFd fd(openat(at, name, flags | O_NOFOLLOW));
+  struct stat st;
+  if (!fd.valid()) {
+    const int err = errno;
+    // With O_DIRECTORY a link fails as ENOTDIR too. ENOTDIR stands only if the
+    // entry is a plain non-directory; otherwise it was (or just was) a link.
+    if (err == ENOTDIR && (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                           S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
+      return ErrnoToStatus(ELOOP, context);
+    }
+    return ErrnoToStatus(err, context);
+  }
+  // With O_PATH, O_NOFOLLOW opens a link itself rather than failing.
+  if ((flags & O_PATH) != 0) {
+    if (fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, context);
+    if (S_ISLNK(st.st_mode)) return ErrnoToStatus(ELOOP, context);
+  }
+  return fd;
+}
+
+FileType TypeOf(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::kRegular;
+  if (S_ISDIR(mode)) return FileType::kDirectory;
+  if (S_ISLNK(mode)) return FileType::kSymlink;
+  return FileType::kOther;
+}
+
+FileInfo ToFileInfo(std::string_view name, const struct stat& st) {
+  FileInfo info;
+  info.name = name;
+  info.type = TypeOf(st.st_mode);
+  info.size = info.type == FileType::kRegular ? static_cast<uint64_t>(st.st_size) : 0;
+  info.mtime_unix_ns = st.st_mtim.tv_sec * int64_t{1'000'000'000} + st.st_mtim.tv_nsec;
+  info.mode = st.st_mode & 07777;
+  return info;
+}
+
+StatusOr<FileInfo> StatFd(int fd, std::string_view name, const std::string& context) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return ErrnoToStatus(errno, context);
+  return ToFileInfo(name, st);
+}
+
+// Describes `fd` if it is a regular file; kIsADirectory or kNotARegularFile if not.
+StatusOr<FileInfo> StatReadable(int fd, std::string_view name, const std::string& context) {
+  FERRY_ASSIGN_OR_RETURN(FileInfo info, StatFd(fd, name, context));
+  if (info.type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+  if (info.type != FileType::kRegular) return NotARegularFile(context);
+  return info;
+}
+
+class PosixDirectoryStream : public DirectoryStream {
+ public:
+  PosixDirectoryStream(DIR* dir, std::string context) : dir_(dir), context_(std::move(context)) {}
+
+  StatusOr<std::optional<FileInfo>> Next() override {
+    while (true) {
+      errno = 0;
+      const dirent* entry = readdir(dir_.get());
+      if (entry == nullptr) {
+        if (errno != 0) return ErrnoToStatus(errno, context_);
+        return std::optional<FileInfo>();
+      }
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == ".." || IsReservedName(name)) continue;
+      struct stat st;
+      if (fstatat(dirfd(dir_.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;  // removed since readdir saw it
+        return ErrnoToStatus(errno, context_);
+      }
+      return std::optional<FileInfo>(ToFileInfo(name, st));
+    }
+  }
+
+ private:
+  struct DirCloser {
+    void operator()(DIR* dir) const { closedir(dir); }
+  };
+
+  std::unique_ptr<DIR, DirCloser> dir_;
+  const std::string context_;
+};
+
+class PosixReadableFile : public ReadableFile {
+ public:
+  PosixReadableFile(UniqueFd fd, FileInfo info, std::string context)
+      : fd_(std::move(fd)), info_(std::move(info)), context_(std::move(context)) {}
+
+  const FileInfo& info() const override { return info_; }
+  int native_handle() const override { return fd_.get(); }
+
+  StatusOr<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) override {
+    while (true) {
+      const ssize_t n = pread(fd_.get(), out.data(), out.size(), static_cast<off_t>(offset));
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) return ErrnoToStatus(errno, context_);
+    }
+  }
+
+ private:
+  const UniqueFd fd_;
+  const FileInfo info_;
+  const std::string context_;
+};
+
+// The hidden sibling an upload is written to: reserved prefix, 64 random bits.
+StatusOr<std::string> TemporaryName(const std::string& context) {
+  uint64_t random;
+  // Requests of up to 256 bytes are never short (getrandom(2)).
+  if (getrandom(&random, sizeof(random), 0) < 0) return ErrnoToStatus(errno, context);
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016" PRIx64, random);
+  return std::string(kReservedNamePrefix) + hex;
+}
+
+class PosixPendingUpload : public PendingUpload {
+ public:
+  PosixPendingUpload(UniqueFd parent, UniqueFd file, std::string temp_name,
+                     std::string target_name, bool overwrite, std::string context)
+      : parent_(std::move(parent)),
+        file_(std::move(file)),
+        temp_name_(std::move(temp_name)),
+        target_name_(std::move(target_name)),
+        overwrite_(overwrite),
+        context_(std::move(context)) {}
+
+  ~PosixPendingUpload() override { DiscardTemporary(); }
+
+  // Reserves `size` bytes so that a full disk shows up now rather than mid-way.
+  // The reservation is only an optimisation (not every filesystem can do it), so
+  // only a definite "no room" fails. FALLOC_FL_KEEP_SIZE leaves the file's size
+  // at what was actually written.
+  Status Reserve(uint64_t size) {
+    if (size == 0) return Status::Ok();
+    if (fallocate(file_.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size)) == 0) {
+      return Status::Ok();
+    }
+    Status status = ErrnoToStatus(errno, context_);
+    return status.code() == StatusCode::kNoSpace ? status : Status::Ok();
+  }
+
+  Status Write(std::span<const uint8_t> data) override {
+    while (!data.empty()) {
+      const ssize_t n = write(file_.get(), data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus(errno, context_);
+      }
+      data = data.subspan(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    Status status = Publish();
+    DiscardTemporary();  // a no-op once the temporary has become the target
+    return status;
+  }
+
+ private:
+  Status Publish() {
+    // A failed fsync is never retried: the kernel may have dropped the dirty pages
+    // already, and a second fsync would then "succeed" without the data on disk.
+    if (fsync(file_.get()) != 0) return ErrnoToStatus(errno, context_);
+    file_.reset();
+    if (overwrite_) {
+      if (renameat(parent_.get(), temp_name_.c_str(), parent_.get(), target_name_.c_str()) != 0) {
+        return ErrnoToStatus(errno, context_);
+      }
+    } else {
+      FERRY_RETURN_IF_ERROR(MoveNoReplace());
+    }
+    temp_name_.clear();
+    // The rename is durable only once the directory is. If this fails the new file
+    // is visible but may not survive a crash, so the upload is not reported done.
+    if (fsync(parent_.get()) != 0) return ErrnoToStatus(errno, context_);
+    return Status::Ok();
+  }
+
+  // Moves the temporary to the target only if the target does not exist, in one
+  // atomic step: a file that appeared since CreateUpload is never clobbered.
+  Status MoveNoReplace() {
+    const int dir = parent_.get();
+    if (renameat2(dir, temp_name_.c_str(), dir, target_name_.c_str(), RENAME_NOREPLACE) == 0) {
+      return Status::Ok();
+    }
+    if (errno != EINVAL) return ErrnoToStatus(errno, context_);
+    // This filesystem cannot do RENAME_NOREPLACE. link() is just as atomic, and
+    // also fails with EEXIST rather than replace.
+    if (linkat(dir, temp_name_.c_str(), dir, target_name_.c_str(), 0) != 0) {
+      return ErrnoToStatus(errno, context_);
+    }
+    // The data is at the target now; the temporary's name is just a second link.
+    unlinkat(dir, temp_name_.c_str(), 0);
+    return Status::Ok();
+  }
+
+  void DiscardTemporary() {
+    if (temp_name_.empty()) return;
+    unlinkat(parent_.get(), temp_name_.c_str(), 0);
+    temp_name_.clear();
+  }
+
+  const UniqueFd parent_;  // readable, not O_PATH: Commit fsyncs it
+  UniqueFd file_;
+  std::string temp_name_;  // "" once renamed or removed
+  const std::string target_name_;
+  const bool overwrite_;
+  const std::string context_;
+};
+
+// Early errors for an upload to `name`; Commit decides atomically in the end.
+Status CheckUploadTarget(int parent, const char* name, bool overwrite,
+                         const std::string& context) {
+  struct stat st;
+  if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno == ENOENT ? Status::Ok() : ErrnoToStatus(errno, context);
+  }
+  if (S_ISDIR(st.st_mode)) return ErrnoToStatus(EISDIR, context);
+  if (!overwrite) return ErrnoToStatus(EEXIST, context);
+  // A symbolic link is fine: the rename replaces the link, never its target.
+  if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) return NotARegularFile(context);
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<PosixFileSystem>> PosixFileSystem::Open(const std::string& root_dir) {
+  const std::string context = "open root " + root_dir;
+  UniqueFd root(open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return ErrnoToStatus(errno, context);
+  UniqueFd probe(RawOpenAt2(root.get(), ".", O_PATH | O_CLOEXEC));
+  if (!probe.valid() && errno != ENOSYS) return ErrnoToStatus(errno, context);
+  return std::unique_ptr<PosixFileSystem>(new PosixFileSystem(std::move(root), probe.valid()));
+}
+
+StatusOr<UniqueFd> PosixFileSystem::OpenBeneath(const Path& path, int flags,
+                                                const std::string& context) const {
+  if (!have_openat2_) return WalkBeneath(root_.get(), path, flags, context);
+  const std::string relative = path.IsRoot() ? "." : path.ToString();
+  for (int attempt = 1;; ++attempt) {
+    UniqueFd fd(RawOpenAt2(root_.get(), relative.c_str(), flags));
+    if (fd.valid()) return fd;
+    if (errno != EAGAIN || attempt == kOpenAt2Attempts) return ErrnoToStatus(errno, context);
+  }
+}
+
+StatusOr<FileInfo> PosixFileSystem::Stat(const Path& path) {
+  const std::string context = Context("stat", path);
+  FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_PATH | O_CLOEXEC, context));
+  return StatFd(fd.get(), path.Name(), context);
+}
+
+StatusOr<std::unique_ptr<DirectoryStream>> PosixFileSystem::OpenDirectory(const Path& path) {
+  std::string context = Context("list", path);
+  FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, context));
+  DIR* dir = fdopendir(fd.get());
+  if (dir == nullptr) return ErrnoToStatus(errno, context);
+  fd.release();  // now owned by `dir`
+  std::unique_ptr<DirectoryStream> stream =
+      std::make_unique<PosixDirectoryStream>(dir, std::move(context));
+  return stream;
+}
+
+Status PosixFileSystem::Remove(const Path& path) {
+  const std::string context = Context("remove", path);
+  if (path.IsRoot()) {
+    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be removed");
+  }
+  FERRY_ASSIGN_OR_RETURN(UniqueFd parent,
+                         OpenBeneath(path.Parent(), O_PATH | O_DIRECTORY | O_CLOEXEC, context));
+  // Without AT_REMOVEDIR, Linux refuses a directory with EISDIR: kIsADirectory.
+  if (unlinkat(parent.get(), path.components().back().c_str(), 0) != 0) {
+    return ErrnoToStatus(errno, context);
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<ReadableFile>> PosixFileSystem::OpenForRead(const Path& path) {
+  std::string context = Context("read", path);
+  // Classify through an O_PATH descriptor before opening for real: opening a
+  // device can have side effects (a tape rewinds, a watchdog starts), and opening
+  // a socket fails with ENXIO where the contract wants kNotARegularFile.
+  {
+    FERRY_ASSIGN_OR_RETURN(UniqueFd probe, OpenBeneath(path, O_PATH | O_CLOEXEC, context));
+    FERRY_RETURN_IF_ERROR(StatReadable(probe.get(), path.Name(), context).status());
+  }
+  // The path may have been swapped since, so this open must not block on a FIFO
+  // either (O_NONBLOCK) and its result is checked again.
+  FERRY_ASSIGN_OR_RETURN(
+      UniqueFd fd, OpenBeneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, context));
+  FERRY_ASSIGN_OR_RETURN(FileInfo info, StatReadable(fd.get(), path.Name(), context));
+  std::unique_ptr<ReadableFile> file =
+      std::make_unique<PosixReadableFile>(std::move(fd), std::move(info), std::move(context));
+  return file;
+}
+
+StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::CreateUpload(
+    const Path& path, const UploadOptions& options) {
+  std::string context = Context("upload", path);
+  if (path.IsRoot()) {
+    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be replaced");
+  }
+  FERRY_ASSIGN_OR_RETURN(UniqueFd parent,
+                         OpenBeneath(path.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, context));
+  const std::string& name = path.components().back();
+  FERRY_RETURN_IF_ERROR(CheckUploadTarget(parent.get(), name.c_str(), options.overwrite, context));
+  // Never hand fallocate a size that turns negative as an off_t.
+  if (options.size > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
+    return ErrnoToStatus(EFBIG, context);
+  }
+  FERRY_ASSIGN_OR_RETURN(std::string temp_name, TemporaryName(context));
+  UniqueFd file(openat(parent.get(), temp_name.c_str(),
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!file.valid()) return ErrnoToStatus(errno, context);
+  auto upload =
+      std::make_unique<PosixPendingUpload>(std::move(parent), std::move(file), std::move(temp_name),
+                                           name, options.overwrite, std::move(context));
+  // On failure the upload's destructor removes the temporary.
+  FERRY_RETURN_IF_ERROR(upload->Reserve(options.size));
+  std::unique_ptr<PendingUpload> result = std::move(upload);
+  return result;
+}
+
+}  // namespace ferry

@@ -1,0 +1,52 @@
+// PosixFileSystem: the served root on a real Linux filesystem.
+//
+// Confinement is the kernel's job, not string checking: every path is resolved
+// by openat2(2) relative to a descriptor for the root, with RESOLVE_BENEATH (no
+// absolute paths, no ".." above the root, no symbolic link leading out) and
+// RESOLVE_NO_MAGICLINKS (no /proc/self/fd-style jumps). Because the kernel checks
+// each step as it walks, swapping a directory for a symbolic link in the middle
+// of a request cannot make it escape. Nothing here ever resolves a path relative
+// to the process's working directory.
+//
+// On kernels without openat2 (before Linux 5.6) paths are instead walked one
+// component at a time from the root with O_NOFOLLOW. That refuses every symbolic
+// link, including those that stay inside the root: kPermissionDenied.
+//
+// This is the only file in ferry that calls open, read, write, unlink and friends.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "src/fs/file_system.h"
+#include "src/fs/unique_fd.h"
+
+namespace ferry {
+
+class PosixFileSystem : public FileSystem {
+ public:
+  // Serves the directory `root_dir`. kNotFound if it does not exist,
+  // kNotADirectory if it is not a directory, kPermissionDenied if it may not be
+  // reached. The directory is held open, so renaming it later changes nothing.
+  static StatusOr<std::unique_ptr<PosixFileSystem>> Open(const std::string& root_dir);
+
+  StatusOr<FileInfo> Stat(const Path& path) override;
+  StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
+  Status Remove(const Path& path) override;
+  StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
+  StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
+                                                        const UploadOptions& options) override;
+
+ private:
+  PosixFileSystem(UniqueFd root, bool have_openat2)
+      : root_(std::move(root)), have_openat2_(have_openat2) {}
+
+  // open(2) of `path` with `flags`, resolved beneath the root; failures are
+  // reported with `context`.
+  StatusOr<UniqueFd> OpenBeneath(const Path& path, int flags, const std::string& context) const;
+
+  const UniqueFd root_;
+  const bool have_openat2_;
+};
+
+}  // namespace ferry
