@@ -17,8 +17,8 @@ namespace ferry {
 std::string EscapeForDisplay(std::string_view text);
 
 // Like EscapeForDisplay, and additionally wraps the result in double quotes when
-// it is empty or holds a space, quote or backslash, so it can be pasted back as
-// one shell argument.
+// it is empty or holds a space or a double quote, so it reads as one argument
+// of the ferry command line.
 std::string QuoteForDisplay(std::string_view text);
 
 }  // namespace ferry

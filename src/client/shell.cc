@@ -85,18 +85,20 @@ std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
 
 const Shell::Command Shell::kCommands[] = {
     {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1,
-     false, &Shell::Connme},
-    {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, true, &Shell::Ls},
-    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, true, &Shell::Rm},
-    {"size", "size PATH", "print a file's size in bytes", 1, 1, true, &Shell::Size},
+     false, false, &Shell::Connme},
+    {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, false, true, &Shell::Ls},
+    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, false, true, &Shell::Rm},
+    {"size", "size PATH", "print a file's size in bytes", 1, 1, false, true, &Shell::Size},
     {"download", "download [-f] REMOTE [LOCAL]",
-     "copy a server file here (-f: replace an existing local file)", 1, 3, true,
+     "copy a server file here (-f: replace an existing local file)", 1, 2, true, true,
      &Shell::Download},
     {"upload", "upload [-f] LOCAL [REMOTE]",
-     "copy a local file to the server (-f: replace an existing remote file)", 1, 3, true,
+     "copy a local file to the server (-f: replace an existing remote file)", 1, 2, true, true,
      &Shell::Upload},
-    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, false, &Shell::Byebye},
-    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, false, &Shell::Help},
+    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, false, false,
+     &Shell::Byebye},
+    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, false, false,
+     &Shell::Help},
 };
 
 Shell::Shell(std::FILE* out, std::FILE* err, ShellOptions options)
@@ -108,13 +110,17 @@ Status Shell::Report(const Status& status, std::string_view subject) {
   if (status.ok()) return status;
   std::string line = "error: " + std::string(StatusCodeName(status.code())) + ": " +
                      std::string(Describe(status.code()));
-  if (!subject.empty()) line += ": " + QuoteForDisplay(subject);
+  if (!subject.empty()) line += ": " + std::string(subject);
   if (options_.verbose && !status.message().empty()) {
     line += " (" + EscapeForDisplay(status.message()) + ")";
   }
   std::fprintf(err_, "%s\n", line.c_str());
   std::fflush(err_);
   return status;
+}
+
+Status Shell::ReportPath(const Status& status, std::string_view path) {
+  return Report(status, QuoteForDisplay(path));
 }
 
 void Shell::Disconnect() {
@@ -132,7 +138,8 @@ Status Shell::RunLine(std::string_view line) {
   for (const Command& command : kCommands) {
     if (name != command.name) continue;
     // -f is a flag, not a positional argument.
-    const size_t positional = args.size() - (!args.empty() && args[0] == "-f" ? 1 : 0);
+    const bool force = command.takes_force_flag && !args.empty() && args[0] == "-f";
+    const size_t positional = args.size() - (force ? 1 : 0);
     if (positional < command.min_args || positional > command.max_args) {
       return Report(Status::Error(StatusCode::kInvalidArgument, command.usage),
                     std::string("usage: ") + command.usage);
@@ -164,6 +171,8 @@ int Shell::Run(std::FILE* in) {
     while ((c = std::fgetc(in)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
     if (c == EOF && line.empty()) break;
     if (!RunLine(line).ok()) failed = true;
+    // One command's output is complete before the next runs, even into a pipe.
+    std::fflush(out_);
   }
   if (options_.interactive && !finished_) std::fprintf(out_, "\n");
   Disconnect();
@@ -172,10 +181,10 @@ int Shell::Run(std::FILE* in) {
 
 Status Shell::Connme(const Args& args) {
   auto target = ParseHostPort(args.empty() ? "" : args[0], "127.0.0.1");
-  if (!target.ok()) return Report(target.status(), args.empty() ? "" : args[0]);
+  if (!target.ok()) return ReportPath(target.status(), args.empty() ? "" : args[0]);
   Disconnect();
   auto client = Client::Connect(*target, options_.client);
-  if (!client.ok()) return Report(client.status(), target->ToString());
+  if (!client.ok()) return ReportPath(client.status(), target->ToString());
   client_ = std::move(*client);
   server_ = target->ToString();
   std::fprintf(out_, "connected to %s (%s, protocol %u)\n", server_.c_str(),
@@ -190,11 +199,11 @@ Status Shell::Ls(const Args& args) {
   if (!entries.ok() && entries.status().code() == StatusCode::kNotADirectory) {
     // Like ls(1): listing a file shows that file.
     auto info = client_->Stat(path);
-    if (!info.ok()) return Report(info.status(), path);
+    if (!info.ok()) return ReportPath(info.status(), path);
     info->name = BaseName(path);
     entries = std::vector<FileInfo>{*info};
   }
-  if (!entries.ok()) return Report(entries.status(), path.empty() ? "/" : path);
+  if (!entries.ok()) return ReportPath(entries.status(), path);
   std::sort(entries->begin(), entries->end(),
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
   for (const FileInfo& entry : *entries) {
@@ -209,16 +218,16 @@ Status Shell::Ls(const Args& args) {
 Status Shell::Rm(const Args& args) {
   Status result;
   for (const std::string& path : args) {
-    if (Status removed = client_->Remove(path); !removed.ok()) result = Report(removed, path);
+    if (Status removed = client_->Remove(path); !removed.ok()) result = ReportPath(removed, path);
   }
   return result;
 }
 
 Status Shell::Size(const Args& args) {
   auto info = client_->Stat(args[0]);
-  if (!info.ok()) return Report(info.status(), args[0]);
+  if (!info.ok()) return ReportPath(info.status(), args[0]);
   if (info->type == FileType::kDirectory) {
-    return Report(Status::Error(StatusCode::kIsADirectory, "size of a directory"), args[0]);
+    return ReportPath(Status::Error(StatusCode::kIsADirectory, "size of a directory"), args[0]);
   }
   std::fprintf(out_, "%llu\n", static_cast<unsigned long long>(info->size));
   return Status::Ok();
@@ -233,13 +242,13 @@ Status Shell::Download(const Args& raw_args) {
     local = (local.empty() ? "." : local) + "/" + BaseName(remote);
   }
   auto target = LocalDownload::Create(local, force);
-  if (!target.ok()) return Report(target.status(), local);
+  if (!target.ok()) return ReportPath(target.status(), local);
   const auto start = std::chrono::steady_clock::now();
   TransferOptions transfer;
   auto result = client_->Download(
       remote, [&](std::span<const uint8_t> data) { return (*target)->Write(data); }, transfer);
-  if (!result.ok()) return Report(result.status(), remote);
-  if (Status committed = (*target)->Commit(); !committed.ok()) return Report(committed, local);
+  if (!result.ok()) return ReportPath(result.status(), remote);
+  if (Status committed = (*target)->Commit(); !committed.ok()) return ReportPath(committed, local);
   std::fprintf(out_, "downloaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(remote).c_str(),
                QuoteForDisplay(local).c_str(), static_cast<unsigned long long>(result->size),
                Rate(result->size, std::chrono::steady_clock::now() - start).c_str());
@@ -254,12 +263,12 @@ Status Shell::Upload(const Args& raw_args) {
   std::string remote = args.size() > 1 ? args[1] : BaseName(local);
   if (remote.ends_with('/')) remote += BaseName(local);
   auto source = LocalSource::Open(local);
-  if (!source.ok()) return Report(source.status(), local);
+  if (!source.ok()) return ReportPath(source.status(), local);
   const auto start = std::chrono::steady_clock::now();
   auto result = client_->Upload(
       remote, (*source)->size(), [&](std::span<uint8_t> out) { return (*source)->Read(out); },
       transfer);
-  if (!result.ok()) return Report(result.status(), remote);
+  if (!result.ok()) return ReportPath(result.status(), remote);
   std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(local).c_str(),
                QuoteForDisplay(remote).c_str(), static_cast<unsigned long long>(result->size),
                Rate(result->size, std::chrono::steady_clock::now() - start).c_str());

@@ -42,7 +42,8 @@ class Shell {
     const char* usage;
     const char* summary;
     size_t min_args;
-    size_t max_args;
+    size_t max_args;  // not counting the -f flag
+    bool takes_force_flag;
     bool needs_connection;
     Handler handler;
   };
@@ -57,8 +58,11 @@ class Shell {
   Status Byebye(const Args& args);
   Status Help(const Args& args);
 
-  // Prints the error line for `status` about `subject` and returns `status`.
+  // Prints the error line for `status` and returns `status`. `subject` says what
+  // it is about, verbatim; a path goes through ReportPath so it is escaped and
+  // quoted (the root, "", shows as "").
   Status Report(const Status& status, std::string_view subject);
+  Status ReportPath(const Status& status, std::string_view path);
   void Disconnect();
 
   std::FILE* out_;

@@ -15,8 +15,9 @@ constexpr size_t kInitialBufferBytes = 4096;
 Status FrameReader::Fill(size_t n, bool at_frame_boundary) {
   if (end_ - begin_ >= n) return Status::Ok();
   if (buffer_.size() - begin_ < n) {
-    // Compact, then grow only as far as this frame needs.
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    // Compact, then grow only as far as this frame needs. (memmove from the
+    // empty buffer's null data() is undefined even for zero bytes.)
+    if (end_ > begin_) std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
     if (buffer_.size() < n) buffer_.resize(std::max(n, kInitialBufferBytes));
@@ -26,7 +27,7 @@ Status FrameReader::Fill(size_t n, bool at_frame_boundary) {
     if (!got.ok()) {
       const Status status = got.status();
       if (status.code() == StatusCode::kConnectionClosed && !(at_frame_boundary && end_ == begin_)) {
-        return Status::Error(StatusCode::kMalformedFrame, "connection closed inside a frame");
+        return Status::Error(StatusCode::kConnectionClosed, "connection closed inside a frame");
       }
       return status;
     }

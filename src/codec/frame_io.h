@@ -26,8 +26,9 @@ class FrameReader {
   uint32_t max_frame_bytes() const { return max_frame_bytes_; }
 
   // The next frame's payload, valid until the next call. Errors:
-  // kConnectionClosed if the stream ended exactly at a frame boundary;
-  // kMalformedFrame for a zero length or a stream that ends inside a frame;
+  // kConnectionClosed if the stream ended, at a frame boundary or inside a frame
+  // (a partial frame is connection loss, R-FRAME-7: there is no one to tell);
+  // kMalformedFrame for a zero length;
   // kMessageTooLarge for a length over the limit; kTimeout.
   StatusOr<std::span<const uint8_t>> ReadFrame();
 

@@ -42,8 +42,14 @@ constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 25> kWireCodes = {{
 // Error.message is advisory; keep it short so an Error always fits the smallest frame.
 constexpr size_t kMaxErrorMessageBytes = 1024;
 
-std::string Truncate(std::string_view text) {
-  return std::string(text.substr(0, kMaxErrorMessageBytes));
+// At most `limit` bytes of `text`, cut before a character rather than inside one:
+// Error's fields are proto3 strings, and a peer refuses a whole frame whose strings
+// are not valid UTF-8 (R-FRAME-9).
+std::string Truncate(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut));
 }
 
 }  // namespace
@@ -65,8 +71,8 @@ StatusCode FromWireCode(int wire_code) {
 v1::Error ToWireError(const Status& status, std::string_view path, bool fatal) {
   v1::Error error;
   error.set_code(ToWireCode(status.code()));
-  error.set_message(Truncate(status.message()));
-  error.set_path(std::string(path.substr(0, limits::kMaxPathBytes)));
+  error.set_message(Truncate(status.message(), kMaxErrorMessageBytes));
+  error.set_path(Truncate(path, limits::kMaxPathBytes));
   error.set_fatal(fatal);
   return error;
 }

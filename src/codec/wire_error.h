@@ -17,8 +17,7 @@ StatusCode FromWireCode(int wire_code);
 // The Error message a server sends for `status`.
 v1::Error ToWireError(const Status& status, std::string_view path, bool fatal);
 
-// The Status a client reports for a received Error: its code, and its message
-// (prefixed with the path when there is one).
+// The Status a client reports for a received Error: its code and its message.
 Status FromWireError(const v1::Error& error);
 
 }  // namespace ferry

@@ -53,7 +53,7 @@ Status ErrnoToStatus(int err, std::string_view context) {
   message += ": ";
   const ErrnoEntry* entry = Find(err);
   if (entry == nullptr) {
-    message += "unexpected system error " + std::to_string(err);
+    message += "unexpected system error";
     return Status::Error(StatusCode::kIoError, message);
   }
   message += entry->description;

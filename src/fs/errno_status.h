@@ -1,9 +1,10 @@
 // The one place where an errno value becomes a Status.
 //
-// Only the POSIX filesystem layer sees errno. It turns every failure into a
-// Status here, so the rest of ferry deals in StatusCode alone and a peer never
-// learns an errno or a strerror() text (which varies with the C library and the
-// locale). The table is in /tmp/ferry-semantics.md, "ErrorCode -> errno".
+// Code that calls the operating system turns every failure into a Status here,
+// so the rest of ferry deals in StatusCode alone. Messages go to the peer (spec
+// R-SEC-4), so they hold no errno number and no strerror() text (which varies
+// with the C library and the locale), only the caller's context and a fixed
+// description. The table is the errno column of spec 9.1 (R-ERROR-6).
 #pragma once
 
 #include <string_view>

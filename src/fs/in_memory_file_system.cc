@@ -26,8 +26,9 @@ struct InMemoryFileSystem::Node {
 
 namespace {
 
-std::string Context(std::string_view operation, const Path& path) {
-  return std::string(operation) + " /" + path.ToString();
+Status NotARegularFile(std::string_view operation) {
+  return Status::Error(StatusCode::kNotARegularFile,
+                       std::string(operation) + ": not a regular file");
 }
 
 class InMemoryReadableFile : public ReadableFile {
@@ -75,8 +76,8 @@ class InMemoryFileSystem::Listing : public DirectoryStream {
 // untouched until then; the pending count stands in for the temporary.
 class InMemoryFileSystem::Upload : public PendingUpload {
  public:
-  Upload(InMemoryFileSystem* fs, Path path, bool overwrite, std::string context)
-      : fs_(fs), path_(std::move(path)), overwrite_(overwrite), context_(std::move(context)) {}
+  Upload(InMemoryFileSystem* fs, Path path, bool overwrite)
+      : fs_(fs), path_(std::move(path)), overwrite_(overwrite) {}
 
   ~Upload() override {
     if (pending_) fs_->DiscardUpload();
@@ -90,14 +91,13 @@ class InMemoryFileSystem::Upload : public PendingUpload {
   Status Commit() override {
     assert(pending_ && "Commit called twice");
     pending_ = false;
-    return fs_->CommitUpload(path_, overwrite_, std::move(contents_), context_);
+    return fs_->CommitUpload(path_, overwrite_, std::move(contents_));
   }
 
  private:
   InMemoryFileSystem* const fs_;
   const Path path_;
   const bool overwrite_;
-  const std::string context_;
   std::string contents_;
   bool pending_ = true;
 };
@@ -121,58 +121,54 @@ FileInfo InMemoryFileSystem::Describe(std::string_view name, const Node& node) {
 
 int64_t InMemoryFileSystem::Tick() { return clock_unix_ns_ += 1'000'000'000; }
 
-auto InMemoryFileSystem::Find(const Path& path, const std::string& context) const
+auto InMemoryFileSystem::Find(const Path& path, std::string_view operation) const
     -> StatusOr<Node*> {
   Node* node = root_.get();
   for (const std::string& name : path.components()) {
-    if (node->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, context);
+    if (node->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, operation);
     const auto it = node->children.find(name);
-    if (it == node->children.end()) return ErrnoToStatus(ENOENT, context);
+    if (it == node->children.end()) return ErrnoToStatus(ENOENT, operation);
     node = it->second.get();
   }
   return node;
 }
 
-auto InMemoryFileSystem::FindDirectory(const Path& path, const std::string& context) const
+auto InMemoryFileSystem::FindDirectory(const Path& path, std::string_view operation) const
     -> StatusOr<Node*> {
-  FERRY_ASSIGN_OR_RETURN(Node * node, Find(path, context));
-  if (node->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, context);
+  FERRY_ASSIGN_OR_RETURN(Node * node, Find(path, operation));
+  if (node->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, operation);
   return node;
 }
 
-auto InMemoryFileSystem::FindRegular(const Path& path, const std::string& context) const
+auto InMemoryFileSystem::FindRegular(const Path& path, std::string_view operation) const
     -> StatusOr<const Node*> {
-  FERRY_ASSIGN_OR_RETURN(const Node* node, Find(path, context));
-  if (node->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
-  if (node->type != FileType::kRegular) {
-    return Status::Error(StatusCode::kNotARegularFile, context + ": not a regular file");
-  }
+  FERRY_ASSIGN_OR_RETURN(const Node* node, Find(path, operation));
+  if (node->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, operation);
+  if (node->type != FileType::kRegular) return NotARegularFile(operation);
   return node;
 }
 
 StatusOr<FileInfo> InMemoryFileSystem::Stat(const Path& path) {
   std::lock_guard lock(mu_);
-  FERRY_ASSIGN_OR_RETURN(const Node* node, Find(path, Context("stat", path)));
+  FERRY_ASSIGN_OR_RETURN(const Node* node, Find(path, "stat"));
   return Describe(path.Name(), *node);
 }
 
 StatusOr<std::unique_ptr<DirectoryStream>> InMemoryFileSystem::OpenDirectory(const Path& path) {
   std::lock_guard lock(mu_);
-  FERRY_ASSIGN_OR_RETURN(const Node* directory, FindDirectory(path, Context("list", path)));
+  FERRY_ASSIGN_OR_RETURN(const Node* directory, FindDirectory(path, "list"));
   std::unique_ptr<DirectoryStream> listing = std::make_unique<Listing>(this, directory);
   return listing;
 }
 
 Status InMemoryFileSystem::Remove(const Path& path) {
-  const std::string context = Context("remove", path);
-  if (path.IsRoot()) {
-    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be removed");
-  }
+  constexpr std::string_view operation = "remove";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be removed");
   std::lock_guard lock(mu_);
-  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), context));
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), operation));
   const auto it = parent->children.find(path.Name());
-  if (it == parent->children.end()) return ErrnoToStatus(ENOENT, context);
-  if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+  if (it == parent->children.end()) return ErrnoToStatus(ENOENT, operation);
+  if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, operation);
   parent->children.erase(it);
   parent->mtime_unix_ns = Tick();
   return Status::Ok();
@@ -180,7 +176,7 @@ Status InMemoryFileSystem::Remove(const Path& path) {
 
 StatusOr<std::unique_ptr<ReadableFile>> InMemoryFileSystem::OpenForRead(const Path& path) {
   std::lock_guard lock(mu_);
-  FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, Context("read", path)));
+  FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, "open"));
   std::unique_ptr<ReadableFile> file =
       std::make_unique<InMemoryReadableFile>(node->contents, Describe(path.Name(), *node));
   return file;
@@ -188,41 +184,36 @@ StatusOr<std::unique_ptr<ReadableFile>> InMemoryFileSystem::OpenForRead(const Pa
 
 StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::CreateUpload(
     const Path& path, const UploadOptions& options) {
-  std::string context = Context("upload", path);
-  if (path.IsRoot()) {
-    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be replaced");
-  }
+  constexpr std::string_view operation = "create upload";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be replaced");
   std::lock_guard lock(mu_);
-  FERRY_ASSIGN_OR_RETURN(const Node* parent, FindDirectory(path.Parent(), context));
+  FERRY_ASSIGN_OR_RETURN(const Node* parent, FindDirectory(path.Parent(), operation));
   const auto it = parent->children.find(path.Name());
-  if (it != parent->children.end()) {
-    if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
-    if (!options.overwrite) return ErrnoToStatus(EEXIST, context);
-    if (it->second->type != FileType::kRegular) {
-      return Status::Error(StatusCode::kNotARegularFile, context + ": not a regular file");
-    }
+  if (it != parent->children.end()) {  // in spec R-UPLOAD-4's order
+    if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, operation);
+    if (it->second->type != FileType::kRegular) return NotARegularFile(operation);
+    if (!options.overwrite) return ErrnoToStatus(EEXIST, operation);
   }
   // The largest file a 64-bit off_t can describe.
   if (options.size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return ErrnoToStatus(EFBIG, context);
+    return ErrnoToStatus(EFBIG, operation);
   }
   ++pending_uploads_;
-  std::unique_ptr<PendingUpload> upload =
-      std::make_unique<Upload>(this, path, options.overwrite, std::move(context));
+  std::unique_ptr<PendingUpload> upload = std::make_unique<Upload>(this, path, options.overwrite);
   return upload;
 }
 
-Status InMemoryFileSystem::CommitUpload(const Path& path, bool overwrite, std::string contents,
-                                        const std::string& context) {
+Status InMemoryFileSystem::CommitUpload(const Path& path, bool overwrite, std::string contents) {
+  constexpr std::string_view operation = "commit";
   std::lock_guard lock(mu_);
   --pending_uploads_;
   // Everything is decided again under the lock: what was checked at CreateUpload
   // may have changed since. The codes are those of renameat2 and rename.
-  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), context));
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), operation));
   auto [it, inserted] = parent->children.try_emplace(std::string(path.Name()));
   if (!inserted) {
-    if (!overwrite) return ErrnoToStatus(EEXIST, context);
-    if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
+    if (!overwrite) return ErrnoToStatus(EEXIST, operation);
+    if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, operation);
   }
   auto file = std::make_unique<Node>();
   file->contents = std::make_shared<const std::string>(std::move(contents));
@@ -237,7 +228,7 @@ void InMemoryFileSystem::DiscardUpload() {
 }
 
 Status InMemoryFileSystem::Add(const Path& path, FileType type, std::string contents) {
-  const std::string context = Context("add", path);
+  constexpr std::string_view operation = "add";
   std::lock_guard lock(mu_);
   const Path parent_path = path.Parent();
   Node* parent = root_.get();
@@ -248,18 +239,18 @@ Status InMemoryFileSystem::Add(const Path& path, FileType type, std::string cont
       it->second->type = FileType::kDirectory;
       it->second->mtime_unix_ns = parent->mtime_unix_ns = Tick();
     } else if (it->second->type != FileType::kDirectory) {
-      return ErrnoToStatus(ENOTDIR, context);
+      return ErrnoToStatus(ENOTDIR, operation);
     }
     parent = it->second.get();
   }
   if (path.IsRoot()) {
-    return type == FileType::kDirectory ? Status::Ok() : ErrnoToStatus(EEXIST, context);
+    return type == FileType::kDirectory ? Status::Ok() : ErrnoToStatus(EEXIST, operation);
   }
   auto [it, inserted] = parent->children.try_emplace(std::string(path.Name()));
   if (!inserted) {
     const bool both_directories =
         type == FileType::kDirectory && it->second->type == FileType::kDirectory;
-    return both_directories ? Status::Ok() : ErrnoToStatus(EEXIST, context);
+    return both_directories ? Status::Ok() : ErrnoToStatus(EEXIST, operation);
   }
   it->second = std::make_unique<Node>();
   it->second->type = type;
@@ -284,7 +275,7 @@ Status InMemoryFileSystem::AddSpecialFile(const Path& path) {
 
 StatusOr<std::string> InMemoryFileSystem::ReadFileForTest(const Path& path) {
   std::lock_guard lock(mu_);
-  FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, Context("read", path)));
+  FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, "open"));
   return *node->contents;
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "src/fs/file_system.h"
 
@@ -52,14 +53,13 @@ class InMemoryFileSystem : public FileSystem {
 
   // These expect mu_ to be held. Lookups fail as a POSIX path walk would.
   int64_t Tick();  // the next modification time
-  StatusOr<Node*> Find(const Path& path, const std::string& context) const;
-  StatusOr<Node*> FindDirectory(const Path& path, const std::string& context) const;
-  StatusOr<const Node*> FindRegular(const Path& path, const std::string& context) const;
+  StatusOr<Node*> Find(const Path& path, std::string_view operation) const;
+  StatusOr<Node*> FindDirectory(const Path& path, std::string_view operation) const;
+  StatusOr<const Node*> FindRegular(const Path& path, std::string_view operation) const;
 
   // These take mu_.
   Status Add(const Path& path, FileType type, std::string contents);
-  Status CommitUpload(const Path& path, bool overwrite, std::string contents,
-                      const std::string& context);
+  Status CommitUpload(const Path& path, bool overwrite, std::string contents);
   void DiscardUpload();
 
   mutable std::mutex mu_;

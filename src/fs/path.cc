@@ -34,7 +34,11 @@ Status CheckName(std::string_view name) {
 
 bool IsReservedName(std::string_view name) { return name.starts_with(kReservedNamePrefix); }
 
-bool IsValidName(std::string_view name) { return CheckName(name).ok(); }
+// CheckName never sees a '/' when called from Parse, which splits on it first; a
+// name from elsewhere (a directory entry) must be refused for holding one.
+bool IsValidName(std::string_view name) {
+  return name.find('/') == std::string_view::npos && CheckName(name).ok();
+}
 
 StatusOr<Path> Path::Parse(std::string_view text) {
   if (text.size() > limits::kMaxPathBytes) {

@@ -15,6 +15,10 @@
 
 #include "src/fs/errno_status.h"
 
+// Failure messages name the operation that failed ("stat", "flush file"), not the
+// path: callers report the path alongside (the wire's Error.path, the request
+// log), and the messages go to the peer, so they hold nothing from the host.
+
 namespace ferry {
 namespace {
 
@@ -23,12 +27,9 @@ namespace {
 // client racing renames cannot keep a request spinning.
 constexpr int kOpenAt2Attempts = 4;
 
-std::string Context(std::string_view operation, const Path& path) {
-  return std::string(operation) + " /" + path.ToString();
-}
-
-Status NotARegularFile(const std::string& context) {
-  return Status::Error(StatusCode::kNotARegularFile, context + ": not a regular file");
+Status NotARegularFile(std::string_view operation) {
+  return Status::Error(StatusCode::kNotARegularFile,
+                       std::string(operation) + ": not a regular file");
 }
 
 // glibc 2.36 has no openat2 wrapper.
@@ -42,7 +43,7 @@ int RawOpenAt2(int root, const char* relative, int flags) {
 // The fallback for kernels without openat2: one component at a time from the
 // root, each opened relative to the last with O_NOFOLLOW, so every symbolic link
 // is refused (ELOOP) and a link swapped in meanwhile is never followed.
-StatusOr<UniqueFd> WalkBeneath(int root, const Path& path, int flags, const std::string& context) {
+StatusOr<UniqueFd> WalkBeneath(int root, const Path& path, int flags, std::string_view operation) {
   const std::vector<std::string>& names = path.components();
   UniqueFd dir;
   int at = root;
@@ -50,10 +51,12 @@ StatusOr<UniqueFd> WalkBeneath(int root, const Path& path, int flags, const std:
     // O_PATH|O_NOFOLLOW opens a link itself rather than failing, so fstat tells
     // a link from any other non-directory.
     UniqueFd next(openat(at, names[i].c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!next.valid()) return ErrnoToStatus(errno, context);
+    if (!next.valid()) return ErrnoToStatus(errno, operation);
     struct stat st;
-    if (fstat(next.get(), &st) != 0) return ErrnoToStatus(errno, context);
-    if (!S_ISDIR(st.st_mode)) return ErrnoToStatus(S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR, context);
+    if (fstat(next.get(), &st) != 0) return ErrnoToStatus(errno, operation);
+    if (!S_ISDIR(st.st_mode)) {
+      return ErrnoToStatus(S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR, operation);
+    }
     dir = std::move(next);
     at = dir.get();
   }
@@ -66,14 +69,14 @@ StatusOr<UniqueFd> WalkBeneath(int root, const Path& path, int flags, const std:
     // entry is a plain non-directory; otherwise it was (or just was) a link.
     if (err == ENOTDIR && (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
                            S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
-      return ErrnoToStatus(ELOOP, context);
+      return ErrnoToStatus(ELOOP, operation);
     }
-    return ErrnoToStatus(err, context);
+    return ErrnoToStatus(err, operation);
   }
   // With O_PATH, O_NOFOLLOW opens a link itself rather than failing.
   if ((flags & O_PATH) != 0) {
-    if (fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, context);
-    if (S_ISLNK(st.st_mode)) return ErrnoToStatus(ELOOP, context);
+    if (fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, operation);
+    if (S_ISLNK(st.st_mode)) return ErrnoToStatus(ELOOP, operation);
   }
   return fd;
 }
@@ -85,6 +88,7 @@ FileType TypeOf(mode_t mode) {
   return FileType::kOther;
 }
 
+// Spec R-LIST-5.
 FileInfo ToFileInfo(std::string_view name, const struct stat& st) {
   FileInfo info;
   info.name = name;
@@ -95,38 +99,38 @@ FileInfo ToFileInfo(std::string_view name, const struct stat& st) {
   return info;
 }
 
-StatusOr<FileInfo> StatFd(int fd, std::string_view name, const std::string& context) {
+StatusOr<FileInfo> StatFd(int fd, std::string_view name, std::string_view operation) {
   struct stat st;
-  if (fstat(fd, &st) != 0) return ErrnoToStatus(errno, context);
+  if (fstat(fd, &st) != 0) return ErrnoToStatus(errno, operation);
   return ToFileInfo(name, st);
 }
 
 // Describes `fd` if it is a regular file; kIsADirectory or kNotARegularFile if not.
-StatusOr<FileInfo> StatReadable(int fd, std::string_view name, const std::string& context) {
-  FERRY_ASSIGN_OR_RETURN(FileInfo info, StatFd(fd, name, context));
-  if (info.type == FileType::kDirectory) return ErrnoToStatus(EISDIR, context);
-  if (info.type != FileType::kRegular) return NotARegularFile(context);
+StatusOr<FileInfo> StatReadable(int fd, std::string_view name, std::string_view operation) {
+  FERRY_ASSIGN_OR_RETURN(FileInfo info, StatFd(fd, name, operation));
+  if (info.type == FileType::kDirectory) return ErrnoToStatus(EISDIR, operation);
+  if (info.type != FileType::kRegular) return NotARegularFile(operation);
   return info;
 }
 
 class PosixDirectoryStream : public DirectoryStream {
  public:
-  PosixDirectoryStream(DIR* dir, std::string context) : dir_(dir), context_(std::move(context)) {}
+  explicit PosixDirectoryStream(DIR* dir) : dir_(dir) {}
 
   StatusOr<std::optional<FileInfo>> Next() override {
     while (true) {
       errno = 0;
       const dirent* entry = readdir(dir_.get());
       if (entry == nullptr) {
-        if (errno != 0) return ErrnoToStatus(errno, context_);
+        if (errno != 0) return ErrnoToStatus(errno, "list");
         return std::optional<FileInfo>();
       }
       const std::string_view name = entry->d_name;
-      if (name == "." || name == ".." || IsReservedName(name)) continue;
+      if (name == "." || name == ".." || IsReservedName(name)) continue;  // R-PATH-7
       struct stat st;
       if (fstatat(dirfd(dir_.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) continue;  // removed since readdir saw it
-        return ErrnoToStatus(errno, context_);
+        if (errno == ENOENT) continue;  // removed since readdir saw it (R-LIST-6)
+        return ErrnoToStatus(errno, "list");
       }
       return std::optional<FileInfo>(ToFileInfo(name, st));
     }
@@ -138,13 +142,11 @@ class PosixDirectoryStream : public DirectoryStream {
   };
 
   std::unique_ptr<DIR, DirCloser> dir_;
-  const std::string context_;
 };
 
 class PosixReadableFile : public ReadableFile {
  public:
-  PosixReadableFile(UniqueFd fd, FileInfo info, std::string context)
-      : fd_(std::move(fd)), info_(std::move(info)), context_(std::move(context)) {}
+  PosixReadableFile(UniqueFd fd, FileInfo info) : fd_(std::move(fd)), info_(std::move(info)) {}
 
   const FileInfo& info() const override { return info_; }
   int native_handle() const override { return fd_.get(); }
@@ -153,21 +155,21 @@ class PosixReadableFile : public ReadableFile {
     while (true) {
       const ssize_t n = pread(fd_.get(), out.data(), out.size(), static_cast<off_t>(offset));
       if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) return ErrnoToStatus(errno, context_);
+      if (errno != EINTR) return ErrnoToStatus(errno, "read");
     }
   }
 
  private:
   const UniqueFd fd_;
   const FileInfo info_;
-  const std::string context_;
 };
 
-// The hidden sibling an upload is written to: reserved prefix, 64 random bits.
-StatusOr<std::string> TemporaryName(const std::string& context) {
+// The hidden sibling an upload is written to: reserved prefix (R-UPLOAD-17), then
+// 64 random bits so that concurrent uploads to one target never share it.
+StatusOr<std::string> TemporaryName() {
   uint64_t random;
   // Requests of up to 256 bytes are never short (getrandom(2)).
-  if (getrandom(&random, sizeof(random), 0) < 0) return ErrnoToStatus(errno, context);
+  if (getrandom(&random, sizeof(random), 0) < 0) return ErrnoToStatus(errno, "create upload");
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016" PRIx64, random);
   return std::string(kReservedNamePrefix) + hex;
@@ -175,14 +177,13 @@ StatusOr<std::string> TemporaryName(const std::string& context) {
 
 class PosixPendingUpload : public PendingUpload {
  public:
-  PosixPendingUpload(UniqueFd parent, UniqueFd file, std::string temp_name,
-                     std::string target_name, bool overwrite, std::string context)
+  PosixPendingUpload(UniqueFd parent, UniqueFd file, std::string temp_name, std::string target_name,
+                     bool overwrite)
       : parent_(std::move(parent)),
         file_(std::move(file)),
         temp_name_(std::move(temp_name)),
         target_name_(std::move(target_name)),
-        overwrite_(overwrite),
-        context_(std::move(context)) {}
+        overwrite_(overwrite) {}
 
   ~PosixPendingUpload() override { DiscardTemporary(); }
 
@@ -195,7 +196,7 @@ class PosixPendingUpload : public PendingUpload {
     if (fallocate(file_.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size)) == 0) {
       return Status::Ok();
     }
-    Status status = ErrnoToStatus(errno, context_);
+    Status status = ErrnoToStatus(errno, "reserve space");
     return status.code() == StatusCode::kNoSpace ? status : Status::Ok();
   }
 
@@ -204,7 +205,7 @@ class PosixPendingUpload : public PendingUpload {
       const ssize_t n = write(file_.get(), data.data(), data.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        return ErrnoToStatus(errno, context_);
+        return ErrnoToStatus(errno, "write");
       }
       data = data.subspan(static_cast<size_t>(n));
     }
@@ -218,37 +219,45 @@ class PosixPendingUpload : public PendingUpload {
   }
 
  private:
+  // Spec R-UPLOAD-11: flush the file, move it into place atomically, flush the
+  // directory.
   Status Publish() {
     // A failed fsync is never retried: the kernel may have dropped the dirty pages
     // already, and a second fsync would then "succeed" without the data on disk.
-    if (fsync(file_.get()) != 0) return ErrnoToStatus(errno, context_);
+    if (fsync(file_.get()) != 0) return ErrnoToStatus(errno, "flush file");
     file_.reset();
-    if (overwrite_) {
-      if (renameat(parent_.get(), temp_name_.c_str(), parent_.get(), target_name_.c_str()) != 0) {
-        return ErrnoToStatus(errno, context_);
-      }
-    } else {
-      FERRY_RETURN_IF_ERROR(MoveNoReplace());
-    }
+    FERRY_RETURN_IF_ERROR(overwrite_ ? MoveReplacing() : MoveNoReplace());
     temp_name_.clear();
     // The rename is durable only once the directory is. If this fails the new file
-    // is visible but may not survive a crash, so the upload is not reported done.
-    if (fsync(parent_.get()) != 0) return ErrnoToStatus(errno, context_);
+    // is visible but may not survive a crash: the contract calls that kIoError,
+    // whatever the errno, so that the caller treats the outcome as unknown.
+    if (fsync(parent_.get()) != 0) {
+      return Status::Error(StatusCode::kIoError, ErrnoToStatus(errno, "flush directory").message());
+    }
+    return Status::Ok();
+  }
+
+  Status MoveReplacing() {
+    const int dir = parent_.get();
+    if (renameat(dir, temp_name_.c_str(), dir, target_name_.c_str()) != 0) {
+      return ErrnoToStatus(errno, "commit");
+    }
     return Status::Ok();
   }
 
   // Moves the temporary to the target only if the target does not exist, in one
-  // atomic step: a file that appeared since CreateUpload is never clobbered.
+  // atomic step: a file that appeared since CreateUpload is never clobbered
+  // (R-UPLOAD-12).
   Status MoveNoReplace() {
     const int dir = parent_.get();
     if (renameat2(dir, temp_name_.c_str(), dir, target_name_.c_str(), RENAME_NOREPLACE) == 0) {
       return Status::Ok();
     }
-    if (errno != EINVAL) return ErrnoToStatus(errno, context_);
+    if (errno != EINVAL) return ErrnoToStatus(errno, "commit");
     // This filesystem cannot do RENAME_NOREPLACE. link() is just as atomic, and
     // also fails with EEXIST rather than replace.
     if (linkat(dir, temp_name_.c_str(), dir, target_name_.c_str(), 0) != 0) {
-      return ErrnoToStatus(errno, context_);
+      return ErrnoToStatus(errno, "commit");
     }
     // The data is at the target now; the temporary's name is just a second link.
     unlinkat(dir, temp_name_.c_str(), 0);
@@ -266,116 +275,114 @@ class PosixPendingUpload : public PendingUpload {
   std::string temp_name_;  // "" once renamed or removed
   const std::string target_name_;
   const bool overwrite_;
-  const std::string context_;
 };
 
 // Early errors for an upload to `name`; Commit decides atomically in the end.
-Status CheckUploadTarget(int parent, const char* name, bool overwrite,
-                         const std::string& context) {
+Status CheckUploadTarget(int parent, const char* name, bool overwrite) {
+  constexpr std::string_view kOperation = "create upload";
   struct stat st;
   if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return errno == ENOENT ? Status::Ok() : ErrnoToStatus(errno, context);
+    return errno == ENOENT ? Status::Ok() : ErrnoToStatus(errno, kOperation);
   }
-  if (S_ISDIR(st.st_mode)) return ErrnoToStatus(EISDIR, context);
-  if (!overwrite) return ErrnoToStatus(EEXIST, context);
-  // A symbolic link is fine: the rename replaces the link, never its target.
-  if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) return NotARegularFile(context);
+  // The order is spec R-UPLOAD-4's. A symbolic link counts as an existing file:
+  // the rename replaces the link itself, never its target (R-UPLOAD-5).
+  if (S_ISDIR(st.st_mode)) return ErrnoToStatus(EISDIR, kOperation);
+  if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) return NotARegularFile(kOperation);
+  if (!overwrite) return ErrnoToStatus(EEXIST, kOperation);
   return Status::Ok();
 }
 
 }  // namespace
 
 StatusOr<std::unique_ptr<PosixFileSystem>> PosixFileSystem::Open(const std::string& root_dir) {
-  const std::string context = "open root " + root_dir;
+  // Only the server's operator sees this one, so it names the directory.
+  const std::string operation = "open root " + root_dir;
   UniqueFd root(open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) return ErrnoToStatus(errno, context);
+  if (!root.valid()) return ErrnoToStatus(errno, operation);
   UniqueFd probe(RawOpenAt2(root.get(), ".", O_PATH | O_CLOEXEC));
-  if (!probe.valid() && errno != ENOSYS) return ErrnoToStatus(errno, context);
+  if (!probe.valid() && errno != ENOSYS) return ErrnoToStatus(errno, operation);
   return std::unique_ptr<PosixFileSystem>(new PosixFileSystem(std::move(root), probe.valid()));
 }
 
 StatusOr<UniqueFd> PosixFileSystem::OpenBeneath(const Path& path, int flags,
-                                                const std::string& context) const {
-  if (!have_openat2_) return WalkBeneath(root_.get(), path, flags, context);
+                                                std::string_view operation) const {
+  if (!have_openat2_) return WalkBeneath(root_.get(), path, flags, operation);
   const std::string relative = path.IsRoot() ? "." : path.ToString();
   for (int attempt = 1;; ++attempt) {
     UniqueFd fd(RawOpenAt2(root_.get(), relative.c_str(), flags));
     if (fd.valid()) return fd;
-    if (errno != EAGAIN || attempt == kOpenAt2Attempts) return ErrnoToStatus(errno, context);
+    if (errno != EAGAIN || attempt == kOpenAt2Attempts) return ErrnoToStatus(errno, operation);
   }
 }
 
 StatusOr<FileInfo> PosixFileSystem::Stat(const Path& path) {
-  const std::string context = Context("stat", path);
-  FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_PATH | O_CLOEXEC, context));
-  return StatFd(fd.get(), path.Name(), context);
+  FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_PATH | O_CLOEXEC, "stat"));
+  return StatFd(fd.get(), path.Name(), "stat");
 }
 
 StatusOr<std::unique_ptr<DirectoryStream>> PosixFileSystem::OpenDirectory(const Path& path) {
-  std::string context = Context("list", path);
-  FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, context));
+  FERRY_ASSIGN_OR_RETURN(UniqueFd fd,
+                         OpenBeneath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, "list"));
   DIR* dir = fdopendir(fd.get());
-  if (dir == nullptr) return ErrnoToStatus(errno, context);
+  if (dir == nullptr) return ErrnoToStatus(errno, "list");
   fd.release();  // now owned by `dir`
-  std::unique_ptr<DirectoryStream> stream =
-      std::make_unique<PosixDirectoryStream>(dir, std::move(context));
+  std::unique_ptr<DirectoryStream> stream = std::make_unique<PosixDirectoryStream>(dir);
   return stream;
 }
 
 Status PosixFileSystem::Remove(const Path& path) {
-  const std::string context = Context("remove", path);
-  if (path.IsRoot()) {
-    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be removed");
-  }
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be removed");
   FERRY_ASSIGN_OR_RETURN(UniqueFd parent,
-                         OpenBeneath(path.Parent(), O_PATH | O_DIRECTORY | O_CLOEXEC, context));
-  // Without AT_REMOVEDIR, Linux refuses a directory with EISDIR: kIsADirectory.
-  if (unlinkat(parent.get(), path.components().back().c_str(), 0) != 0) {
-    return ErrnoToStatus(errno, context);
+                         OpenBeneath(path.Parent(), O_PATH | O_DIRECTORY | O_CLOEXEC, "remove"));
+  const char* name = path.components().back().c_str();
+  // kIsADirectory comes from the entry's type (spec R-ERROR-6), not from the errno
+  // unlink happens to give for a directory (EISDIR on Linux, EPERM in POSIX).
+  struct stat st;
+  if (fstatat(parent.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoToStatus(errno, "remove");
   }
+  if (S_ISDIR(st.st_mode)) return ErrnoToStatus(EISDIR, "remove");
+  if (unlinkat(parent.get(), name, 0) != 0) return ErrnoToStatus(errno, "remove");
   return Status::Ok();
 }
 
 StatusOr<std::unique_ptr<ReadableFile>> PosixFileSystem::OpenForRead(const Path& path) {
-  std::string context = Context("read", path);
   // Classify through an O_PATH descriptor before opening for real: opening a
   // device can have side effects (a tape rewinds, a watchdog starts), and opening
-  // a socket fails with ENXIO where the contract wants kNotARegularFile.
+  // a socket fails with ENXIO where the contract wants kNotARegularFile
+  // (R-DOWNLOAD-4).
   {
-    FERRY_ASSIGN_OR_RETURN(UniqueFd probe, OpenBeneath(path, O_PATH | O_CLOEXEC, context));
-    FERRY_RETURN_IF_ERROR(StatReadable(probe.get(), path.Name(), context).status());
+    FERRY_ASSIGN_OR_RETURN(UniqueFd probe, OpenBeneath(path, O_PATH | O_CLOEXEC, "open"));
+    FERRY_RETURN_IF_ERROR(StatReadable(probe.get(), path.Name(), "open").status());
   }
   // The path may have been swapped since, so this open must not block on a FIFO
   // either (O_NONBLOCK) and its result is checked again.
-  FERRY_ASSIGN_OR_RETURN(
-      UniqueFd fd, OpenBeneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, context));
-  FERRY_ASSIGN_OR_RETURN(FileInfo info, StatReadable(fd.get(), path.Name(), context));
+  FERRY_ASSIGN_OR_RETURN(UniqueFd fd,
+                         OpenBeneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, "open"));
+  FERRY_ASSIGN_OR_RETURN(FileInfo info, StatReadable(fd.get(), path.Name(), "open"));
   std::unique_ptr<ReadableFile> file =
-      std::make_unique<PosixReadableFile>(std::move(fd), std::move(info), std::move(context));
+      std::make_unique<PosixReadableFile>(std::move(fd), std::move(info));
   return file;
 }
 
 StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::CreateUpload(
     const Path& path, const UploadOptions& options) {
-  std::string context = Context("upload", path);
-  if (path.IsRoot()) {
-    return Status::Error(StatusCode::kInvalidPath, context + ": the root cannot be replaced");
-  }
-  FERRY_ASSIGN_OR_RETURN(UniqueFd parent,
-                         OpenBeneath(path.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, context));
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be replaced");
+  FERRY_ASSIGN_OR_RETURN(
+      UniqueFd parent,
+      OpenBeneath(path.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, "create upload"));
   const std::string& name = path.components().back();
-  FERRY_RETURN_IF_ERROR(CheckUploadTarget(parent.get(), name.c_str(), options.overwrite, context));
+  FERRY_RETURN_IF_ERROR(CheckUploadTarget(parent.get(), name.c_str(), options.overwrite));
   // Never hand fallocate a size that turns negative as an off_t.
   if (options.size > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
-    return ErrnoToStatus(EFBIG, context);
+    return ErrnoToStatus(EFBIG, "create upload");
   }
-  FERRY_ASSIGN_OR_RETURN(std::string temp_name, TemporaryName(context));
+  FERRY_ASSIGN_OR_RETURN(std::string temp_name, TemporaryName());
   UniqueFd file(openat(parent.get(), temp_name.c_str(),
                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!file.valid()) return ErrnoToStatus(errno, context);
-  auto upload =
-      std::make_unique<PosixPendingUpload>(std::move(parent), std::move(file), std::move(temp_name),
-                                           name, options.overwrite, std::move(context));
+  if (!file.valid()) return ErrnoToStatus(errno, "create upload");
+  auto upload = std::make_unique<PosixPendingUpload>(std::move(parent), std::move(file),
+                                                     std::move(temp_name), name, options.overwrite);
   // On failure the upload's destructor removes the temporary.
   FERRY_RETURN_IF_ERROR(upload->Reserve(options.size));
   std::unique_ptr<PendingUpload> result = std::move(upload);

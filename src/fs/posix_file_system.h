@@ -1,6 +1,7 @@
 // PosixFileSystem: the served root on a real Linux filesystem.
 //
-// Confinement is the kernel's job, not string checking: every path is resolved
+// Confinement (spec R-SEC-1, R-PATH-10, R-PATH-11) is the kernel's job, not
+// string checking: every path is resolved
 // by openat2(2) relative to a descriptor for the root, with RESOLVE_BENEATH (no
 // absolute paths, no ".." above the root, no symbolic link leading out) and
 // RESOLVE_NO_MAGICLINKS (no /proc/self/fd-style jumps). Because the kernel checks
@@ -17,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "src/fs/file_system.h"
 #include "src/fs/unique_fd.h"
@@ -42,8 +44,8 @@ class PosixFileSystem : public FileSystem {
       : root_(std::move(root)), have_openat2_(have_openat2) {}
 
   // open(2) of `path` with `flags`, resolved beneath the root; failures are
-  // reported with `context`.
-  StatusOr<UniqueFd> OpenBeneath(const Path& path, int flags, const std::string& context) const;
+  // reported as failures of `operation`.
+  StatusOr<UniqueFd> OpenBeneath(const Path& path, int flags, std::string_view operation) const;
 
   const UniqueFd root_;
   const bool have_openat2_;

@@ -36,9 +36,7 @@ std::string RequestLog::FormatRequest(const std::string& peer, const RequestReco
   std::snprintf(duration, sizeof(duration), "%.3f",
                 std::chrono::duration<double, std::milli>(record.duration).count());
   std::string line = "peer=" + peer + " cmd=" + record.command;
-  if (!record.path.empty() || record.command != "bye") {
-    line += " path=\"" + EscapeForDisplay(record.path) + "\"";
-  }
+  line += " path=\"" + EscapeForDisplay(record.path) + "\"";
   line += " bytes=" + std::to_string(record.bytes) + " result=" + Result(record.result) +
           " ms=" + duration;
   return line;

@@ -57,6 +57,9 @@ Session::Session(Stream* stream, FileSystem* fs, SessionOptions options, Request
 Status Session::Send(const v1::ServerMessage& message) { return writer_.Write(message); }
 
 Session::Outcome Session::Fail(const Status& status, const std::string& path, bool close) {
+  // The budget is applied here, where every error reply passes (R-ERROR-9).
+  close = close || (IsBadRequest(status.code()) &&
+                    consecutive_bad_requests_ + 1 >= limits::kMaxConsecutiveBadRequests);
   v1::ServerMessage reply;
   *reply.mutable_error() = ToWireError(status, path, close);
   const Status sent = Send(reply);
@@ -70,7 +73,8 @@ Status Session::Run() {
   const Status handshake = Handshake();
   if (!handshake.ok()) {
     stream_->Shutdown();
-    return handshake;
+    // A client that leaves before saying Hello has done nothing wrong.
+    return handshake.code() == StatusCode::kConnectionClosed ? Status::Ok() : handshake;
   }
   stream_->SetDeadline(std::nullopt);
   while (true) {
@@ -94,8 +98,8 @@ Status Session::Run() {
     Outcome outcome = Dispatch(*payload, &record);
     if (IsBadRequest(outcome.status.code())) {
       ++consecutive_bad_requests_;
-    } else {
-      consecutive_bad_requests_ = 0;
+    } else if (outcome.status.ok() && outcome.replied) {
+      consecutive_bad_requests_ = 0;  // other errors leave the count alone (R-ERROR-10)
     }
     record.result = outcome.status;
     record.bytes = outcome.bytes;
@@ -133,7 +137,7 @@ Status Session::Handshake() {
   }
   if (hello.min_version() > limits::kProtocolVersion ||
       hello.max_version() < limits::kProtocolVersion) {
-    return refuse(StatusCode::kUnsupportedVersion, "server speaks protocol versions 1..1");
+    return refuse(StatusCode::kUnsupportedVersion, "server speaks versions 1..1");
   }
   if (hello.client_name().size() > limits::kMaxPeerNameBytes) {
     return refuse(StatusCode::kInvalidArgument, "client_name longer than 256 bytes");
@@ -173,15 +177,14 @@ StatusOr<std::span<const uint8_t>> Session::NextRequest() {
 Session::Outcome Session::Dispatch(std::span<const uint8_t> payload, RequestRecord* record) {
   if (const Status decoded = DecodeClientFrame(payload, &frame_); !decoded.ok()) {
     record->command = "invalid";
-    return Fail(decoded, "", consecutive_bad_requests_ + 1 >= limits::kMaxConsecutiveBadRequests);
+    return Fail(decoded, "");
   }
-  const bool budget_spent = consecutive_bad_requests_ + 1 >= limits::kMaxConsecutiveBadRequests;
   if (frame_.is_chunk || frame_.message.body_case() == v1::ClientMessage::kUploadEnd ||
       frame_.message.body_case() == v1::ClientMessage::kHello) {
     record->command = frame_.is_chunk ? "chunk" : frame_.message.has_hello() ? "hello" : "upload_end";
     return Fail(Status::Error(StatusCode::kUnexpectedMessage,
                               record->command + " is not allowed outside its phase"),
-                "", budget_spent);
+                "");
   }
   for (const Route& route : kRoutes) {
     if (route.body == frame_.message.body_case()) {
@@ -190,8 +193,7 @@ Session::Outcome Session::Dispatch(std::span<const uint8_t> payload, RequestReco
     }
   }
   record->command = "unknown";
-  return Fail(Status::Error(StatusCode::kUnsupported, "unknown or empty request"), "",
-              budget_spent);
+  return Fail(Status::Error(StatusCode::kUnsupported, "unknown or empty request"), "");
 }
 
 Session::Outcome Session::HandleList(const v1::ClientMessage& request, RequestRecord* record) {
@@ -298,7 +300,8 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
     auto cancel = CancelRequested();
     if (!cancel.ok()) {
       if (cancel.status().code() == StatusCode::kConnectionClosed) return Outcome{cancel.status(), true, offset};
-      Outcome out = Fail(cancel.status(), record->path, /*close=*/true);
+      // A frame error in the frame read ahead is not about this download's path.
+      Outcome out = Fail(cancel.status(), "", /*close=*/true);
       out.bytes = offset;
       return out;
     }
@@ -354,11 +357,17 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
   v1::ServerMessage reply;
   reply.mutable_upload_ready();
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
-  return ReceiveUpload(pending->get(), record->path, size);
+  return ReceiveUpload(std::move(*pending), record->path, size);
 }
 
-Session::Outcome Session::ReceiveUpload(PendingUpload* upload, const std::string& path,
-                                        uint64_t size) {
+Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
+                                        const std::string& path, uint64_t size) {
+  // Every failure discards the temporary before its Error is sent: once the
+  // client reads the Error, no temporary remains (R-UPLOAD-14, R-UPLOAD-7).
+  const auto fail = [&](const Status& status, bool close = false) {
+    upload.reset();
+    return Fail(status, path, close);
+  };
   DecodedFrame<v1::ClientMessage> frame;
   StreamingDigest digest;
   uint64_t received = 0;
@@ -368,10 +377,10 @@ Session::Outcome Session::ReceiveUpload(PendingUpload* upload, const std::string
       if (payload.status().code() == StatusCode::kConnectionClosed) {
         return Outcome{payload.status(), true, received};
       }
-      return Fail(payload.status(), path, /*close=*/true);
+      return fail(payload.status(), /*close=*/true);
     }
     if (const Status decoded = DecodeClientFrame(*payload, &frame); !decoded.ok()) {
-      return Fail(decoded, path, /*close=*/true);
+      return fail(decoded, /*close=*/true);
     }
     if (frame.is_chunk) {
       Status status;
@@ -383,7 +392,7 @@ Session::Outcome Session::ReceiveUpload(PendingUpload* upload, const std::string
         status = upload->Write(frame.chunk);
       }
       if (!status.ok()) {
-        Outcome out = DiscardUploadData(Fail(status, path));
+        Outcome out = DiscardUploadData(fail(status));
         out.bytes = received;
         return out;
       }
@@ -394,28 +403,25 @@ Session::Outcome Session::ReceiveUpload(PendingUpload* upload, const std::string
     v1::ServerMessage reply;
     switch (frame.message.body_case()) {
       case v1::ClientMessage::kCancel:
-        return Fail(Status::Error(StatusCode::kCancelled, "upload cancelled by the client"), path);
+        return fail(Status::Error(StatusCode::kCancelled, "upload cancelled by the client"));
       case v1::ClientMessage::kUploadEnd: {
         const v1::UploadEnd& end = frame.message.upload_end();
         Digest claimed;
         if (received != size || end.size() != size) {
-          return Fail(Status::Error(StatusCode::kSizeMismatch,
+          return fail(Status::Error(StatusCode::kSizeMismatch,
                                     "received " + std::to_string(received) + " bytes, announced " +
-                                        std::to_string(size)),
-                      path);
+                                        std::to_string(size)));
         }
         if (!DigestFromBytes(end.xxh3_128(), &claimed)) {
-          return Fail(Status::Error(StatusCode::kInvalidArgument, "xxh3_128 must be 16 bytes"),
-                      path);
+          return fail(Status::Error(StatusCode::kInvalidArgument, "xxh3_128 must be 16 bytes"));
         }
         const Digest actual = digest.Finish();
         if (claimed != actual) {
-          return Fail(Status::Error(StatusCode::kChecksumMismatch,
-                                    "digest of received bytes does not match"),
-                      path);
+          return fail(Status::Error(StatusCode::kChecksumMismatch,
+                                    "digest of received bytes does not match"));
         }
         if (const Status committed = upload->Commit(); !committed.ok()) {
-          return Fail(committed, path);
+          return fail(committed);
         }
         reply.mutable_upload_done()->set_size(size);
         reply.mutable_upload_done()->set_xxh3_128(DigestToBytes(actual));
@@ -423,9 +429,9 @@ Session::Outcome Session::ReceiveUpload(PendingUpload* upload, const std::string
         return Outcome{Status::Ok(), false, received};
       }
       default:
-        return Fail(Status::Error(StatusCode::kUnexpectedMessage,
+        return fail(Status::Error(StatusCode::kUnexpectedMessage,
                                   "only Chunk, UploadEnd or Cancel may follow UploadRequest"),
-                    path, /*close=*/true);
+                    /*close=*/true);
     }
   }
 }
@@ -466,7 +472,7 @@ Session::Outcome Session::HandleCancel(const v1::ClientMessage&, RequestRecord* 
   // A Cancel that raced with the end of its transfer: nothing to do, no reply
   // (R-CANCEL-1). Not logged as a request.
   record->command.clear();
-  return Outcome{};
+  return Outcome{.replied = false};
 }
 
 }  // namespace ferry

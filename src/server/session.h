@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,7 @@ class Session {
     Status status;
     bool close = false;
     uint64_t bytes = 0;
+    bool replied = true;  // false for frames that get no reply (Cancel in READY)
   };
   using Handler = Outcome (Session::*)(const v1::ClientMessage&, RequestRecord*);
   struct Route {
@@ -79,8 +81,10 @@ class Session {
   Outcome HandleCancel(const v1::ClientMessage& request, RequestRecord* record);
 
   // Receives the upload data phase into `upload`; returns the terminal outcome
-  // (the reply has been sent unless the connection is closing).
-  Outcome ReceiveUpload(PendingUpload* upload, const std::string& path, uint64_t size);
+  // (the reply has been sent unless the connection is closing). Takes ownership
+  // so that a failure can discard the temporary before its Error goes out.
+  Outcome ReceiveUpload(std::unique_ptr<PendingUpload> upload, const std::string& path,
+                        uint64_t size);
   // After an early upload error: consumes the rest of the data phase (R-UPLOAD-8).
   Outcome DiscardUploadData(Outcome early);
   // Between download chunks: true if the client asked to cancel. Another request

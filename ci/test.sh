@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then builds and tests ferry in
+# three configurations. Every stage runs even if an earlier one failed (except
+# that nothing runs without the packages); the last line is the tally.
+#
+#   deps     ci/install-deps.sh
+#   release  Release build with -Werror in build/ci-release; every ctest label
+#   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance
+#   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
+#            (default 60) on a scratch copy of its fuzz/corpus/<target> seeds
+#
+# Environment: FUZZ_SECONDS, JOBS (parallel build and test jobs; default: cores).
+# Exit status: 0 only if every stage passed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+JOBS=${JOBS:-$(nproc)}
+FUZZERS=(frame_decoder_fuzzer session_fuzzer client_fuzzer path_fuzzer)
+
+# Sanitizer reports must fail the run and say where.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0
+failed=0
+failed_stages=()
+
+# run_stage NAME FUNCTION: runs FUNCTION in a subshell under `set -e` (not in a
+# condition, where bash would silently ignore -e), with a banner and its time.
+run_stage() {
+  local name=$1 body=$2
+  printf '\n==== ci: stage %s ====\n' "$name"
+  local start=$SECONDS status
+  set +e
+  ("$body")
+  status=$?
+  set -e
+  local duration=$((SECONDS - start))
+  if ((status == 0)); then
+    passed=$((passed + 1))
+    printf '==== ci: stage %s passed in %dm%02ds ====\n' "$name" $((duration / 60)) $((duration % 60))
+  else
+    failed=$((failed + 1))
+    failed_stages+=("$name")
+    printf '==== ci: stage %s FAILED (exit %d) after %dm%02ds ====\n' "$name" "$status" \
+      $((duration / 60)) $((duration % 60))
+  fi
+}
+
+stage_deps() {
+  bash ci/install-deps.sh
+}
+
+stage_release() {
+  cmake -S . -B build/ci-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DFERRY_WERROR=ON \
+    -DFERRY_BUILD_TESTS=ON
+  cmake --build build/ci-release -j "$JOBS"
+  # --timeout is a hang guard only; tests assert nothing about time.
+  ctest --test-dir build/ci-release --output-on-failure -j "$JOBS" --timeout 900
+}
+
+stage_asan() {
+  cmake -S . -B build/ci-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_SANITIZE=ON \
+    -DFERRY_WERROR=ON -DFERRY_BUILD_TESTS=ON
+  cmake --build build/ci-asan -j "$JOBS"
+  ctest --test-dir build/ci-asan --output-on-failure -j "$JOBS" --timeout 900 \
+    -L 'unit|mocked|conformance'
+}
+
+stage_fuzz() {
+  cmake -S . -B build/ci-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_FUZZ=ON -DFERRY_BUILD_TESTS=OFF
+  cmake --build build/ci-fuzz -j "$JOBS" --target "${FUZZERS[@]}"
+
+  # libFuzzer adds what it finds to the corpus directory it is given: give it a
+  # copy, so the repository's corpus changes only when someone commits a seed.
+  local work=build/ci-fuzz/work
+  rm -rf "$work"
+  mkdir -p "$work/artifacts"
+  local target crashed=0
+  for target in "${FUZZERS[@]}"; do
+    cp -r "fuzz/corpus/$target" "$work/$target"
+    local log="$work/$target.log"
+    printf -- '-- %s: fuzzing for %ss (log: %s)\n' "$target" "$FUZZ_SECONDS" "$log"
+    if "build/ci-fuzz/fuzz/$target" -max_total_time="$FUZZ_SECONDS" -timeout=30 \
+        -print_final_stats=1 -artifact_prefix="$work/artifacts/$target-" "$work/$target" \
+        >"$log" 2>&1; then
+      local runs per_second
+      runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+      per_second=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+      printf -- '-- %s: %s runs, %s/s, no crash\n' "$target" "$runs" "$per_second"
+    else
+      crashed=1
+      printf -- '-- %s: FAILED; the end of its log:\n' "$target"
+      tail -n 60 "$log"
+      printf -- '-- reproduce with: build/ci-fuzz/fuzz/%s %s/artifacts/%s-*\n' \
+        "$target" "$work" "$target"
+      printf -- '-- then add the input to fuzz/corpus/%s/ with a descriptive name\n' "$target"
+    fi
+  done
+  return "$crashed"
+}
+
+run_stage deps stage_deps
+if ((failed == 0)); then
+  run_stage release stage_release
+  run_stage asan stage_asan
+  run_stage fuzz stage_fuzz
+fi
+
+printf '\n'
+if ((failed > 0)); then
+  printf 'ci: failed stages: %s\n' "${failed_stages[*]}"
+fi
+printf 'ci: %d passed, %d failed\n' "$passed" "$failed"
+((failed == 0))

@@ -1,0 +1,603 @@
+// The FileSystem contract (src/fs/file_system.h), run against every
+// implementation: each error code its comments promise, and the atomicity of
+// uploads. An implementation passes this suite or it is not a FileSystem.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "src/fs/file_system.h"
+#include "src/fs/in_memory_file_system.h"
+#include "src/fs/posix_file_system.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+// fs_legacy_kernel_test runs this suite again with openat2 and RENAME_NOREPLACE
+// blocked (legacy_kernel_environment.cc), under another name so that ctest can
+// tell the two runs apart.
+#ifndef FERRY_TEST_LEGACY_KERNEL
+#define FERRY_TEST_LEGACY_KERNEL 0
+#endif
+#if FERRY_TEST_LEGACY_KERNEL
+#define FileSystemContractTest LegacyKernelFileSystemContractTest
+#endif
+
+namespace ferry {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+Path P(std::string_view text) { return Path::Parse(text).value(); }
+
+// Fixture traits: how to make each implementation, and how to arrange or inspect
+// its storage behind the FileSystem's back (as another process would).
+
+class PosixTraits {
+ public:
+  PosixTraits() {
+    StatusOr<std::unique_ptr<PosixFileSystem>> fs = PosixFileSystem::Open(dir_.path());
+    EXPECT_THAT(fs, IsOk());
+    if (fs.ok()) fs_ = std::move(fs).value();
+  }
+
+  FileSystem& fs() { return *fs_; }
+
+  void AddFile(std::string_view path, std::string_view contents) {
+    FERRY_EXPECT_OK(dir_.WriteFile(path, contents));
+    std::filesystem::permissions(dir_.Path(path), std::filesystem::perms(0644));
+  }
+  void AddDirectory(std::string_view path) {
+    std::filesystem::create_directory(dir_.Path(path));
+    std::filesystem::permissions(dir_.Path(path), std::filesystem::perms(0755));
+  }
+  void AddSpecialFile(std::string_view path) {
+    EXPECT_EQ(mkfifo(dir_.Path(path).c_str(), 0644), 0);
+  }
+
+  std::string ReadFile(std::string_view path) {
+    StatusOr<std::string> contents = dir_.ReadFile(path);
+    EXPECT_THAT(contents, IsOk());
+    return contents.ok() ? *contents : "";
+  }
+
+  // Upload temporaries anywhere on disk.
+  size_t Temporaries() {
+    size_t count = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      if (IsReservedName(entry.path().filename().string())) ++count;
+    }
+    return count;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<PosixFileSystem> fs_;
+};
+
+class InMemoryTraits {
+ public:
+  FileSystem& fs() { return fs_; }
+
+  void AddFile(std::string_view path, std::string_view contents) {
+    FERRY_EXPECT_OK(fs_.AddFile(P(path), std::string(contents)));
+  }
+  void AddDirectory(std::string_view path) { FERRY_EXPECT_OK(fs_.AddDirectory(P(path))); }
+  void AddSpecialFile(std::string_view path) { FERRY_EXPECT_OK(fs_.AddSpecialFile(P(path))); }
+
+  std::string ReadFile(std::string_view path) {
+    StatusOr<std::string> contents = fs_.ReadFileForTest(P(path));
+    EXPECT_THAT(contents, IsOk());
+    return contents.ok() ? *contents : "";
+  }
+
+  size_t Temporaries() { return fs_.PendingUploadsForTest(); }
+
+ private:
+  InMemoryFileSystem fs_;
+};
+
+template <typename Traits>
+class FileSystemContractTest : public ::testing::Test {
+ protected:
+  FileSystem& fs() { return traits_.fs(); }
+
+  std::unique_ptr<PendingUpload> StartUpload(std::string_view path, bool overwrite = false,
+                                             uint64_t size = 0) {
+    StatusOr<std::unique_ptr<PendingUpload>> upload =
+        fs().CreateUpload(P(path), {.size = size, .overwrite = overwrite});
+    EXPECT_THAT(upload, IsOk());
+    return upload.ok() ? std::move(upload).value() : nullptr;
+  }
+
+  Status Upload(std::string_view path, std::string_view contents, bool overwrite = false) {
+    FERRY_ASSIGN_OR_RETURN(
+        std::unique_ptr<PendingUpload> upload,
+        fs().CreateUpload(P(path), {.size = contents.size(), .overwrite = overwrite}));
+    FERRY_RETURN_IF_ERROR(upload->Write(Bytes(contents)));
+    return upload->Commit();
+  }
+
+  static std::span<const uint8_t> Bytes(std::string_view text) {
+    return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+  }
+
+  std::vector<FileInfo> List(std::string_view path) {
+    std::vector<FileInfo> entries;
+    StatusOr<std::unique_ptr<DirectoryStream>> stream = fs().OpenDirectory(P(path));
+    EXPECT_THAT(stream, IsOk());
+    if (!stream.ok()) return entries;
+    while (true) {
+      StatusOr<std::optional<FileInfo>> entry = (*stream)->Next();
+      EXPECT_THAT(entry, IsOk());
+      if (!entry.ok() || !entry->has_value()) return entries;
+      entries.push_back(**entry);
+    }
+  }
+
+  static std::string ReadAll(ReadableFile& file) {
+    std::string contents;
+    std::array<uint8_t, 7> buffer;  // small, so that reads take several calls
+    while (true) {
+      StatusOr<size_t> n = file.ReadAt(contents.size(), buffer);
+      EXPECT_THAT(n, IsOk());
+      if (!n.ok() || *n == 0) return contents;
+      contents.append(reinterpret_cast<const char*>(buffer.data()), *n);
+    }
+  }
+
+  Traits traits_;
+};
+
+#if FERRY_TEST_LEGACY_KERNEL
+using Implementations = ::testing::Types<PosixTraits>;  // the fake has no fallbacks
+#else
+using Implementations = ::testing::Types<PosixTraits, InMemoryTraits>;
+#endif
+TYPED_TEST_SUITE(FileSystemContractTest, Implementations);
+
+auto HasName(std::string_view name) { return Field(&FileInfo::name, std::string(name)); }
+
+// --- Stat -------------------------------------------------------------------
+
+// R-STAT-2, R-PATH-13.
+TYPED_TEST(FileSystemContractTest, StatRootIsADirectoryWithAnEmptyName) {
+  const StatusOr<FileInfo> info = this->fs().Stat(Path());
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->name, "");
+  EXPECT_EQ(info->type, FileType::kDirectory);
+  EXPECT_EQ(info->size, 0u);
+}
+
+TYPED_TEST(FileSystemContractTest, StatDescribesARegularFile) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddFile("d/f.txt", "hello");
+  const StatusOr<FileInfo> info = this->fs().Stat(P("d/f.txt"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->name, "f.txt");
+  EXPECT_EQ(info->type, FileType::kRegular);
+  EXPECT_EQ(info->size, 5u);
+  EXPECT_EQ(info->mode, 0644u);
+  EXPECT_GT(info->mtime_unix_ns, 0);
+}
+
+TYPED_TEST(FileSystemContractTest, StatDescribesADirectory) {
+  this->traits_.AddDirectory("d");
+  const StatusOr<FileInfo> info = this->fs().Stat(P("d"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->name, "d");
+  EXPECT_EQ(info->type, FileType::kDirectory);
+  EXPECT_EQ(info->size, 0u);
+  EXPECT_EQ(info->mode, 0755u);
+}
+
+TYPED_TEST(FileSystemContractTest, StatDescribesASpecialFile) {
+  this->traits_.AddSpecialFile("fifo");
+  const StatusOr<FileInfo> info = this->fs().Stat(P("fifo"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->type, FileType::kOther);
+  EXPECT_EQ(info->size, 0u);
+}
+
+TYPED_TEST(FileSystemContractTest, StatMissingIsNotFound) {
+  EXPECT_THAT(this->fs().Stat(P("missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().Stat(P("missing/x")), StatusIs(StatusCode::kNotFound));
+}
+
+TYPED_TEST(FileSystemContractTest, StatThroughAFileIsNotADirectory) {
+  this->traits_.AddFile("f", "x");
+  this->traits_.AddSpecialFile("fifo");
+  EXPECT_THAT(this->fs().Stat(P("f/x")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().Stat(P("fifo/x")), StatusIs(StatusCode::kNotADirectory));
+}
+
+// --- OpenDirectory ------------------------------------------------------------
+
+// R-LIST-5: entries describe what Stat describes.
+TYPED_TEST(FileSystemContractTest, ListShowsEveryKindOfEntry) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/sub");
+  this->traits_.AddFile("d/a", "abc");
+  this->traits_.AddSpecialFile("d/fifo");
+  const std::vector<FileInfo> entries = this->List("d");
+  EXPECT_THAT(entries, UnorderedElementsAre(HasName("sub"), HasName("a"), HasName("fifo")));
+  for (const FileInfo& entry : entries) {
+    EXPECT_EQ(entry, this->fs().Stat(P("d").Child(entry.name)).value()) << entry.name;
+  }
+}
+
+TYPED_TEST(FileSystemContractTest, ListOfTheRoot) {
+  this->traits_.AddFile("top", "");
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("top")));
+}
+
+TYPED_TEST(FileSystemContractTest, ListOfAnEmptyDirectoryEndsAndStaysEnded) {
+  this->traits_.AddDirectory("empty");
+  StatusOr<std::unique_ptr<DirectoryStream>> stream = this->fs().OpenDirectory(P("empty"));
+  ASSERT_THAT(stream, IsOk());
+  EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::nullopt));
+}
+
+TYPED_TEST(FileSystemContractTest, ListErrors) {
+  this->traits_.AddFile("f", "x");
+  this->traits_.AddSpecialFile("fifo");
+  EXPECT_THAT(this->fs().OpenDirectory(P("missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().OpenDirectory(P("missing/x")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().OpenDirectory(P("f")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().OpenDirectory(P("fifo")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().OpenDirectory(P("f/x")), StatusIs(StatusCode::kNotADirectory));
+}
+
+// R-LIST-4, R-PATH-7.
+TYPED_TEST(FileSystemContractTest, ListNeverShowsUploadTemporaries) {
+  this->traits_.AddFile("visible", "");
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("incoming");
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("partial")));
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("visible")));
+}
+
+// R-LIST-6.
+TYPED_TEST(FileSystemContractTest, ListSkipsEntriesRemovedWhileListing) {
+  this->traits_.AddDirectory("d");
+  for (const char* name : {"d/a", "d/b", "d/c"}) this->traits_.AddFile(name, "");
+  StatusOr<std::unique_ptr<DirectoryStream>> stream = this->fs().OpenDirectory(P("d"));
+  ASSERT_THAT(stream, IsOk());
+  const StatusOr<std::optional<FileInfo>> first = (*stream)->Next();
+  ASSERT_THAT(first, IsOk());
+  ASSERT_TRUE(first->has_value());
+  for (const char* name : {"a", "b", "c"}) {
+    if ((*first)->name != name) {
+      FERRY_ASSERT_OK(this->fs().Remove(P("d").Child(name)));
+    }
+  }
+  EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::nullopt));
+}
+
+// --- Remove -------------------------------------------------------------------
+
+TYPED_TEST(FileSystemContractTest, RemoveDeletesAFile) {
+  this->traits_.AddFile("f", "x");
+  FERRY_EXPECT_OK(this->fs().Remove(P("f")));
+  EXPECT_THAT(this->fs().Stat(P("f")), StatusIs(StatusCode::kNotFound));
+}
+
+TYPED_TEST(FileSystemContractTest, RemoveDeletesASpecialFile) {
+  this->traits_.AddSpecialFile("fifo");
+  FERRY_EXPECT_OK(this->fs().Remove(P("fifo")));
+  EXPECT_THAT(this->fs().Stat(P("fifo")), StatusIs(StatusCode::kNotFound));
+}
+
+// R-PATH-13.
+TYPED_TEST(FileSystemContractTest, RemoveOfTheRootIsInvalidPath) {
+  EXPECT_THAT(this->fs().Remove(Path()), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().Stat(Path()), IsOk());
+}
+
+// R-REMOVE-2.
+TYPED_TEST(FileSystemContractTest, RemoveOfADirectoryIsIsADirectory) {
+  this->traits_.AddDirectory("d");
+  EXPECT_THAT(this->fs().Remove(P("d")), StatusIs(StatusCode::kIsADirectory));
+  EXPECT_THAT(this->fs().Stat(P("d")), IsOk());
+}
+
+TYPED_TEST(FileSystemContractTest, RemoveErrors) {
+  this->traits_.AddFile("f", "x");
+  EXPECT_THAT(this->fs().Remove(P("missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().Remove(P("missing/x")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().Remove(P("f/x")), StatusIs(StatusCode::kNotADirectory));
+}
+
+// Bad input 52.
+TYPED_TEST(FileSystemContractTest, RemoveLeavesAnOpenReaderReading) {
+  this->traits_.AddFile("f", "still here");
+  StatusOr<std::unique_ptr<ReadableFile>> file = this->fs().OpenForRead(P("f"));
+  ASSERT_THAT(file, IsOk());
+  FERRY_ASSERT_OK(this->fs().Remove(P("f")));
+  EXPECT_EQ(this->ReadAll(**file), "still here");
+}
+
+// --- OpenForRead ----------------------------------------------------------------
+
+TYPED_TEST(FileSystemContractTest, ReadReturnsTheContents) {
+  const std::string contents = "The quick brown fox jumps over the lazy dog";
+  this->traits_.AddFile("f", contents);
+  StatusOr<std::unique_ptr<ReadableFile>> file = this->fs().OpenForRead(P("f"));
+  ASSERT_THAT(file, IsOk());
+  EXPECT_EQ((*file)->info(), this->fs().Stat(P("f")).value());
+  EXPECT_EQ(this->ReadAll(**file), contents);
+}
+
+TYPED_TEST(FileSystemContractTest, ReadAtAnyOffset) {
+  this->traits_.AddFile("f", "0123456789");
+  StatusOr<std::unique_ptr<ReadableFile>> file = this->fs().OpenForRead(P("f"));
+  ASSERT_THAT(file, IsOk());
+  std::array<uint8_t, 4> buffer;
+  EXPECT_THAT((*file)->ReadAt(3, buffer), IsOkAndHolds(4u));
+  EXPECT_EQ(std::string(buffer.begin(), buffer.end()), "3456");
+  EXPECT_THAT((*file)->ReadAt(8, buffer), IsOkAndHolds(2u));
+  EXPECT_EQ(std::string(buffer.begin(), buffer.begin() + 2), "89");
+  EXPECT_THAT((*file)->ReadAt(10, buffer), IsOkAndHolds(0u));
+  EXPECT_THAT((*file)->ReadAt(1'000'000, buffer), IsOkAndHolds(0u));
+}
+
+TYPED_TEST(FileSystemContractTest, ReadOfAnEmptyFile) {
+  this->traits_.AddFile("empty", "");
+  StatusOr<std::unique_ptr<ReadableFile>> file = this->fs().OpenForRead(P("empty"));
+  ASSERT_THAT(file, IsOk());
+  EXPECT_EQ((*file)->info().size, 0u);
+  EXPECT_EQ(this->ReadAll(**file), "");
+}
+
+TYPED_TEST(FileSystemContractTest, ReadErrors) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddFile("f", "x");
+  this->traits_.AddSpecialFile("fifo");
+  EXPECT_THAT(this->fs().OpenForRead(Path()), StatusIs(StatusCode::kIsADirectory));
+  EXPECT_THAT(this->fs().OpenForRead(P("d")), StatusIs(StatusCode::kIsADirectory));
+  EXPECT_THAT(this->fs().OpenForRead(P("fifo")), StatusIs(StatusCode::kNotARegularFile));
+  EXPECT_THAT(this->fs().OpenForRead(P("missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().OpenForRead(P("d/missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().OpenForRead(P("f/x")), StatusIs(StatusCode::kNotADirectory));
+}
+
+// R-DOWNLOAD-5, bad input 51.
+TYPED_TEST(FileSystemContractTest, ReaderKeepsTheVersionItOpened) {
+  this->traits_.AddFile("f", "old contents");
+  StatusOr<std::unique_ptr<ReadableFile>> file = this->fs().OpenForRead(P("f"));
+  ASSERT_THAT(file, IsOk());
+  FERRY_ASSERT_OK(this->Upload("f", "new", /*overwrite=*/true));
+  EXPECT_EQ((*file)->info().size, 12u);
+  EXPECT_EQ(this->ReadAll(**file), "old contents");
+  EXPECT_EQ(this->traits_.ReadFile("f"), "new");
+}
+
+// --- CreateUpload: early errors ------------------------------------------------------
+
+// R-PATH-13.
+TYPED_TEST(FileSystemContractTest, UploadToTheRootIsInvalidPath) {
+  EXPECT_THAT(this->fs().CreateUpload(Path(), {}), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().CreateUpload(Path(), {.overwrite = true}),
+              StatusIs(StatusCode::kInvalidPath));
+}
+
+TYPED_TEST(FileSystemContractTest, UploadOntoADirectoryIsIsADirectory) {
+  this->traits_.AddDirectory("d");
+  EXPECT_THAT(this->fs().CreateUpload(P("d"), {}), StatusIs(StatusCode::kIsADirectory));
+  EXPECT_THAT(this->fs().CreateUpload(P("d"), {.overwrite = true}),
+              StatusIs(StatusCode::kIsADirectory));
+}
+
+TYPED_TEST(FileSystemContractTest, UploadOntoAnExistingFileWithoutOverwriteIsAlreadyExists) {
+  this->traits_.AddFile("f", "mine");
+  EXPECT_THAT(this->fs().CreateUpload(P("f"), {}), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_EQ(this->traits_.ReadFile("f"), "mine");
+}
+
+// R-UPLOAD-4: the type is checked before existence.
+TYPED_TEST(FileSystemContractTest, UploadOntoASpecialFileIsNotARegularFile) {
+  this->traits_.AddSpecialFile("fifo");
+  EXPECT_THAT(this->fs().CreateUpload(P("fifo"), {.overwrite = true}),
+              StatusIs(StatusCode::kNotARegularFile));
+  EXPECT_THAT(this->fs().CreateUpload(P("fifo"), {}), StatusIs(StatusCode::kNotARegularFile));
+}
+
+TYPED_TEST(FileSystemContractTest, UploadNeedsAnExistingParentDirectory) {
+  this->traits_.AddFile("f", "x");
+  EXPECT_THAT(this->fs().CreateUpload(P("missing/x"), {}), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().CreateUpload(P("missing/y/x"), {}), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().CreateUpload(P("f/x"), {}), StatusIs(StatusCode::kNotADirectory));
+}
+
+// Sizes past off_t never reach fallocate (bad input 29).
+TYPED_TEST(FileSystemContractTest, UploadLargerThanAnyFileIsNoSpace) {
+  EXPECT_THAT(this->fs().CreateUpload(P("huge"), {.size = UINT64_MAX}),
+              StatusIs(StatusCode::kNoSpace));
+  EXPECT_THAT(this->fs().CreateUpload(P("huge"), {.size = uint64_t{1} << 63}),
+              StatusIs(StatusCode::kNoSpace));
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+  EXPECT_THAT(this->List(""), IsEmpty());
+}
+
+TYPED_TEST(FileSystemContractTest, FailedCreateLeavesNoTemporary) {
+  this->traits_.AddFile("f", "x");
+  this->traits_.AddDirectory("d");
+  EXPECT_THAT(this->fs().CreateUpload(P("f"), {}), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->fs().CreateUpload(P("d"), {}), StatusIs(StatusCode::kIsADirectory));
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+// --- CreateUpload: writing and committing ---------------------------------------------
+
+TYPED_TEST(FileSystemContractTest, UploadCreatesTheFile) {
+  this->traits_.AddDirectory("d");
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("d/new", false, 11);
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("hello")));
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("")));
+  FERRY_ASSERT_OK(upload->Write(this->Bytes(" world")));
+  FERRY_ASSERT_OK(upload->Commit());
+  EXPECT_EQ(this->traits_.ReadFile("d/new"), "hello world");
+  const StatusOr<FileInfo> info = this->fs().Stat(P("d/new"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->type, FileType::kRegular);
+  EXPECT_EQ(info->size, 11u);
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+TYPED_TEST(FileSystemContractTest, UploadOfNothingCreatesAnEmptyFile) {
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("empty");
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Commit());
+  EXPECT_THAT(this->fs().Stat(P("empty")), IsOk());
+  EXPECT_EQ(this->traits_.ReadFile("empty"), "");
+}
+
+TYPED_TEST(FileSystemContractTest, ReservedSizeDoesNotPadTheFile) {
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("f", false, 1 << 20);
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("short")));
+  FERRY_ASSERT_OK(upload->Commit());
+  EXPECT_EQ(this->traits_.ReadFile("f"), "short");
+}
+
+TYPED_TEST(FileSystemContractTest, UploadWithOverwriteReplacesTheFile) {
+  this->traits_.AddFile("f", "old old old");
+  const int64_t old_mtime = this->fs().Stat(P("f")).value().mtime_unix_ns;
+  FERRY_ASSERT_OK(this->Upload("f", "new", /*overwrite=*/true));
+  EXPECT_EQ(this->traits_.ReadFile("f"), "new");
+  EXPECT_GE(this->fs().Stat(P("f")).value().mtime_unix_ns, old_mtime);
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("f")));
+}
+
+// R-UPLOAD-13.
+TYPED_TEST(FileSystemContractTest, TargetIsUntouchedUntilCommit) {
+  this->traits_.AddFile("f", "old");
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("f", /*overwrite=*/true);
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("new contents")));
+  EXPECT_EQ(this->traits_.ReadFile("f"), "old");
+  EXPECT_EQ(this->fs().Stat(P("f")).value().size, 3u);
+  FERRY_ASSERT_OK(upload->Commit());
+  EXPECT_EQ(this->traits_.ReadFile("f"), "new contents");
+}
+
+TYPED_TEST(FileSystemContractTest, NewFileIsInvisibleUntilCommit) {
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("f");
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("data")));
+  EXPECT_THAT(this->fs().Stat(P("f")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().OpenForRead(P("f")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->List(""), IsEmpty());
+  EXPECT_EQ(this->traits_.Temporaries(), 1u);
+  FERRY_ASSERT_OK(upload->Commit());
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("f")));
+}
+
+// R-UPLOAD-14, R-CANCEL-4.
+TYPED_TEST(FileSystemContractTest, AbandonedUploadLeavesNoTrace) {
+  this->traits_.AddFile("f", "old");
+  {
+    const std::unique_ptr<PendingUpload> replace = this->StartUpload("f", /*overwrite=*/true, 3);
+    const std::unique_ptr<PendingUpload> create = this->StartUpload("g", false, 3);
+    ASSERT_NE(replace, nullptr);
+    ASSERT_NE(create, nullptr);
+    FERRY_ASSERT_OK(replace->Write(this->Bytes("new")));
+    FERRY_ASSERT_OK(create->Write(this->Bytes("new")));
+    EXPECT_EQ(this->traits_.Temporaries(), 2u);
+  }
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+  EXPECT_EQ(this->traits_.ReadFile("f"), "old");
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("f")));
+}
+
+// R-UPLOAD-12, bad input 53.
+TYPED_TEST(FileSystemContractTest, NoClobberIsDecidedAtCommit) {
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("f");
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("mine")));
+  this->traits_.AddFile("f", "theirs");  // someone else got there first
+  EXPECT_THAT(upload->Commit(), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_EQ(this->traits_.ReadFile("f"), "theirs");
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("f")));
+}
+
+TYPED_TEST(FileSystemContractTest, OverwriteReplacesAFileThatAppearedMeanwhile) {
+  const std::unique_ptr<PendingUpload> upload = this->StartUpload("f", /*overwrite=*/true);
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("mine")));
+  this->traits_.AddFile("f", "theirs");
+  FERRY_ASSERT_OK(upload->Commit());
+  EXPECT_EQ(this->traits_.ReadFile("f"), "mine");
+}
+
+// R-UPLOAD-14.
+TYPED_TEST(FileSystemContractTest, CommitOntoADirectoryThatAppearedMeanwhileFails) {
+  const std::unique_ptr<PendingUpload> replace = this->StartUpload("d", /*overwrite=*/true);
+  const std::unique_ptr<PendingUpload> create = this->StartUpload("d");
+  ASSERT_NE(replace, nullptr);
+  ASSERT_NE(create, nullptr);
+  this->traits_.AddDirectory("d");
+  EXPECT_THAT(replace->Commit(), StatusIs(StatusCode::kIsADirectory));
+  EXPECT_THAT(create->Commit(), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_EQ(this->fs().Stat(P("d")).value().type, FileType::kDirectory);
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+// Bad input 50.
+TYPED_TEST(FileSystemContractTest, ConcurrentUploadsToOnePathNeverMix) {
+  const std::string a(10'000, 'a');
+  const std::string b(10'000, 'b');
+  const std::unique_ptr<PendingUpload> first = this->StartUpload("f", /*overwrite=*/true);
+  const std::unique_ptr<PendingUpload> second = this->StartUpload("f", /*overwrite=*/true);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  for (size_t at = 0; at < a.size(); at += 1000) {
+    FERRY_ASSERT_OK(first->Write(this->Bytes(std::string_view(a).substr(at, 1000))));
+    FERRY_ASSERT_OK(second->Write(this->Bytes(std::string_view(b).substr(at, 1000))));
+  }
+  FERRY_ASSERT_OK(second->Commit());
+  EXPECT_EQ(this->traits_.ReadFile("f"), b);
+  FERRY_ASSERT_OK(first->Commit());  // the last commit wins
+  EXPECT_EQ(this->traits_.ReadFile("f"), a);
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+TYPED_TEST(FileSystemContractTest, ConcurrentUseFromManyThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kFilesPerThread = 24;
+  this->traits_.AddDirectory("d");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kFilesPerThread; ++i) {
+        const std::string name = "d/" + std::to_string(t) + "-" + std::to_string(i);
+        FERRY_EXPECT_OK(this->Upload(name, name));
+        StatusOr<std::unique_ptr<ReadableFile>> file = this->fs().OpenForRead(P(name));
+        ASSERT_THAT(file, IsOk());
+        EXPECT_EQ(this->ReadAll(**file), name);
+        this->List("d");
+        if (i % 2 == 0) {
+          FERRY_EXPECT_OK(this->fs().Remove(P(name)));
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(this->List("d").size(), size_t{kThreads * kFilesPerThread / 2});
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+}  // namespace
+}  // namespace ferry
