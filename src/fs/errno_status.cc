@@ -9,7 +9,6 @@ namespace {
 struct ErrnoEntry {
   int err;
   StatusCode code;
-  std::string_view name;
   std::string_view description;
 };
 
@@ -17,26 +16,26 @@ struct ErrnoEntry {
 // path would leave the served root or pass through a refused symbolic link; the
 // descriptions say so rather than what the C library would.
 constexpr ErrnoEntry kErrnoTable[] = {
-    {ENOENT, StatusCode::kNotFound, "ENOENT", "no such file or directory"},
-    {EEXIST, StatusCode::kAlreadyExists, "EEXIST", "file exists"},
-    {EISDIR, StatusCode::kIsADirectory, "EISDIR", "is a directory"},
-    {ENOTDIR, StatusCode::kNotADirectory, "ENOTDIR", "not a directory"},
-    {EACCES, StatusCode::kPermissionDenied, "EACCES", "permission denied"},
-    {EPERM, StatusCode::kPermissionDenied, "EPERM", "operation not permitted"},
-    {EROFS, StatusCode::kPermissionDenied, "EROFS", "read-only file system"},
-    {EXDEV, StatusCode::kPermissionDenied, "EXDEV", "path leads outside the served root"},
-    {ELOOP, StatusCode::kPermissionDenied, "ELOOP", "symbolic link refused or looping"},
-    {ENOSPC, StatusCode::kNoSpace, "ENOSPC", "no space left on device"},
-    {EDQUOT, StatusCode::kNoSpace, "EDQUOT", "disk quota exceeded"},
-    {EFBIG, StatusCode::kNoSpace, "EFBIG", "file too large"},
-    {EIO, StatusCode::kIoError, "EIO", "input/output error"},
-    {ENAMETOOLONG, StatusCode::kInvalidPath, "ENAMETOOLONG", "name too long"},
-    {ENOTEMPTY, StatusCode::kDirectoryNotEmpty, "ENOTEMPTY", "directory not empty"},
-    {EBUSY, StatusCode::kBusy, "EBUSY", "resource busy"},
-    {ETXTBSY, StatusCode::kBusy, "ETXTBSY", "text file busy"},
-    {EMFILE, StatusCode::kBusy, "EMFILE", "too many open files"},
-    {ENFILE, StatusCode::kBusy, "ENFILE", "too many open files in the system"},
-    {EAGAIN, StatusCode::kBusy, "EAGAIN", "resource temporarily unavailable"},
+    {ENOENT, StatusCode::kNotFound, "no such file or directory"},
+    {EEXIST, StatusCode::kAlreadyExists, "file exists"},
+    {EISDIR, StatusCode::kIsADirectory, "is a directory"},
+    {ENOTDIR, StatusCode::kNotADirectory, "not a directory"},
+    {EACCES, StatusCode::kPermissionDenied, "permission denied"},
+    {EPERM, StatusCode::kPermissionDenied, "operation not permitted"},
+    {EROFS, StatusCode::kPermissionDenied, "read-only file system"},
+    {EXDEV, StatusCode::kPermissionDenied, "path leads outside the served root"},
+    {ELOOP, StatusCode::kPermissionDenied, "symbolic link refused or looping"},
+    {ENOSPC, StatusCode::kNoSpace, "no space left on device"},
+    {EDQUOT, StatusCode::kNoSpace, "disk quota exceeded"},
+    {EFBIG, StatusCode::kNoSpace, "file too large"},
+    {EIO, StatusCode::kIoError, "input/output error"},
+    {ENAMETOOLONG, StatusCode::kInvalidPath, "name too long"},
+    {ENOTEMPTY, StatusCode::kDirectoryNotEmpty, "directory not empty"},
+    {EBUSY, StatusCode::kBusy, "resource busy"},
+    {ETXTBSY, StatusCode::kBusy, "text file busy"},
+    {EMFILE, StatusCode::kBusy, "too many open files"},
+    {ENFILE, StatusCode::kBusy, "too many open files in the system"},
+    {EAGAIN, StatusCode::kBusy, "resource temporarily unavailable"},
 };
 
 const ErrnoEntry* Find(int err) {
@@ -58,11 +57,6 @@ Status ErrnoToStatus(int err, std::string_view context) {
   }
   message += entry->description;
   return Status::Error(entry->code, message);
-}
-
-std::string_view ErrnoName(int err) {
-  const ErrnoEntry* entry = Find(err);
-  return entry == nullptr ? "EUNKNOWN" : entry->name;
 }
 
 }  // namespace ferry

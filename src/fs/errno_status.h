@@ -17,8 +17,4 @@ namespace ferry {
 // Unlisted values become kIoError. `err` must not be 0.
 Status ErrnoToStatus(int err, std::string_view context);
 
-// The symbolic name of `err` ("ENOENT"), for server logs; "EUNKNOWN" when `err` is
-// not one of the values ErrnoToStatus knows.
-std::string_view ErrnoName(int err);
-
 }  // namespace ferry

@@ -4,7 +4,8 @@
 // InMemoryFileSystem (a fake for tests and fuzzing), MockFileSystem (gMock, in
 // tests/mocks). Every method takes a Path that has already passed the protocol's
 // path rules and is relative to the served root. Every method is safe to call
-// from several threads at once; the objects it returns are used by one thread.
+// from several threads at once; the objects it returns are used by one thread
+// and must not outlive the FileSystem that made them.
 //
 // Error codes are part of the contract and are checked by the shared contract
 // suite (tests/unit/file_system_contract_test.cc) against every implementation.
@@ -72,7 +73,9 @@ class PendingUpload {
   virtual Status Write(std::span<const uint8_t> data) = 0;
 
   // Makes the bytes durable and visible at the target in one step: flush the
-  // file to stable storage, move it over the target, flush the directory.
+  // file to stable storage, move it over the target, flush the directory. The
+  // committed file holds exactly the bytes written. Call it at most once, and
+  // Write no more after it.
   // kAlreadyExists if the upload was created without overwrite and the target has
   // appeared since (the check is atomic). kIoError/kNoSpace if flushing the file
   // fails: the target is unchanged. kIoError if flushing the directory after the
@@ -113,11 +116,14 @@ class FileSystem {
   // (never blocks on them); kPermissionDenied; kNotADirectory; kIoError.
   virtual StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) = 0;
 
-  // Starts an upload to `path`. The parent directory must exist.
-  // kInvalidPath for the root; kIsADirectory if the target is a directory;
-  // kAlreadyExists if it exists and !options.overwrite; kNotARegularFile if it is
-  // a special file; kNotFound if the parent does not exist; kNotADirectory;
-  // kPermissionDenied; kNoSpace if space for options.size cannot be reserved.
+  // Starts an upload to `path`. The parent directory must exist. Checks run in
+  // the order of spec R-UPLOAD-4 and the first failure is returned:
+  // kInvalidPath for the root; kNotFound if the parent does not exist,
+  // kNotADirectory if a prefix is not a directory, kPermissionDenied if one may
+  // not be searched; then the target: kIsADirectory, kNotARegularFile for a
+  // special file, kAlreadyExists if it exists and !options.overwrite; then
+  // kPermissionDenied if the temporary cannot be created, kNoSpace if space for
+  // options.size cannot be reserved.
   // An existing symbolic link at the target is replaced, never written through.
   virtual StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                                 const UploadOptions& options) = 0;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>  // renameat2, RENAME_NOREPLACE
+#include <climits>
 #include <limits>
 
 #include "src/fs/errno_status.h"
@@ -307,9 +308,20 @@ StatusOr<std::unique_ptr<PosixFileSystem>> PosixFileSystem::Open(const std::stri
 StatusOr<UniqueFd> PosixFileSystem::OpenBeneath(const Path& path, int flags,
                                                 std::string_view operation) const {
   if (!have_openat2_) return WalkBeneath(root_.get(), path, flags, operation);
-  const std::string relative = path.IsRoot() ? "." : path.ToString();
+  std::string relative = path.IsRoot() ? "." : path.ToString();
+  int base = root_.get();
+  UniqueFd parent;
+  // The kernel limits one path string to PATH_MAX bytes including its NUL, one
+  // less than the protocol allows (R-PATH-1): resolve such a path in two steps,
+  // both beneath the root, from the parent directory.
+  if (relative.size() >= PATH_MAX) {
+    FERRY_ASSIGN_OR_RETURN(parent,
+                           OpenBeneath(path.Parent(), O_PATH | O_DIRECTORY | O_CLOEXEC, operation));
+    base = parent.get();
+    relative = std::string(path.Name());
+  }
   for (int attempt = 1;; ++attempt) {
-    UniqueFd fd(RawOpenAt2(root_.get(), relative.c_str(), flags));
+    UniqueFd fd(RawOpenAt2(base, relative.c_str(), flags));
     if (fd.valid()) return fd;
     if (errno != EAGAIN || attempt == kOpenAt2Attempts) return ErrnoToStatus(errno, operation);
   }

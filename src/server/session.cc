@@ -364,9 +364,11 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
                                         const std::string& path, uint64_t size) {
   // Every failure discards the temporary before its Error is sent: once the
   // client reads the Error, no temporary remains (R-UPLOAD-14, R-UPLOAD-7).
+  // The fatal ones are framing and protocol violations: about the connection,
+  // not the path (R-ERROR-1).
   const auto fail = [&](const Status& status, bool close = false) {
     upload.reset();
-    return Fail(status, path, close);
+    return Fail(status, close ? std::string() : path, close);
   };
   DecodedFrame<v1::ClientMessage> frame;
   StreamingDigest digest;

@@ -182,13 +182,10 @@ TEST_F(PathsConformance, PathOf4096BytesIsAccepted) {
 }
 
 // 3.3, R-PATH-1: the same for a 4096-byte path with no slash to strip.
-// KNOWN DEVIATION, disabled until fixed: ferryd hands the whole relative path to
-// openat2(2) in one string, and Linux's PATH_MAX (4096) counts the terminating
-// NUL, so the kernel refuses it with ENAMETOOLONG and the client gets
-// INVALID_PATH although the path passed every rule of 3.1. Fix belongs in
-// PosixFileSystem::OpenBeneath (src/fs/posix_file_system.cc): resolve such a
-// path in two steps (its parent, then the last component).
-TEST_F(PathsConformance, DISABLED_PathOf4096BytesWithoutSlashesToStripIsAccepted) {
+// R-PATH-1: 4096 bytes is allowed, although Linux's PATH_MAX (4096) counts the
+// terminating NUL; the server must not pass the kernel's ENAMETOOLONG through
+// as INVALID_PATH for a path that passes every rule of 3.1.
+TEST_F(PathsConformance, PathOf4096BytesWithoutSlashesToStripIsAccepted) {
   std::string path;  // 17 components of 240 bytes and 16 slashes
   for (int i = 0; i < 17; ++i) {
     if (i > 0) path += '/';
