@@ -9,6 +9,7 @@
 #   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
 #            (default 60) on a scratch copy of its fuzz/corpus/<target> seeds
 #
+# Usage: ci/test.sh [STAGE...]  (default: release asan fuzz; deps always runs first)
 # Environment: FUZZ_SECONDS, JOBS (parallel build and test jobs; default: cores).
 # Exit status: 0 only if every stage passed.
 set -euo pipefail
@@ -26,6 +27,20 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0
 failed=0
 failed_stages=()
+# Test counts for the closing line: each stage appends "PASSED FAILED" lines.
+tally=$(mktemp)
+trap 'rm -f "$tally"' EXIT
+
+# count_ctest LOG: records the counts from ctest's summary line in LOG.
+count_ctest() {
+  local line
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1)
+  [[ -n "$line" ]] || return 0
+  local failed_tests total
+  failed_tests=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  echo "$((total - failed_tests)) $failed_tests" >>"$tally"
+}
 
 # run_stage NAME FUNCTION: runs FUNCTION in a subshell under `set -e` (not in a
 # condition, where bash would silently ignore -e), with a banner and its time.
@@ -58,15 +73,22 @@ stage_release() {
     -DFERRY_BUILD_TESTS=ON
   cmake --build build/ci-release -j "$JOBS"
   # --timeout is a hang guard only; tests assert nothing about time.
-  ctest --test-dir build/ci-release --output-on-failure -j "$JOBS" --timeout 900
+  local log=build/ci-release/ctest.log status=0
+  ctest --test-dir build/ci-release --output-on-failure -j "$JOBS" --timeout 900 2>&1 |
+    tee "$log" || status=$?
+  count_ctest "$log"
+  return "$status"
 }
 
 stage_asan() {
   cmake -S . -B build/ci-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_SANITIZE=ON \
     -DFERRY_WERROR=ON -DFERRY_BUILD_TESTS=ON
   cmake --build build/ci-asan -j "$JOBS"
+  local log=build/ci-asan/ctest.log status=0
   ctest --test-dir build/ci-asan --output-on-failure -j "$JOBS" --timeout 900 \
-    -L 'unit|mocked|conformance'
+    -L 'unit|mocked|conformance' 2>&1 | tee "$log" || status=$?
+  count_ctest "$log"
+  return "$status"
 }
 
 stage_fuzz() {
@@ -91,8 +113,10 @@ stage_fuzz() {
       runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
       per_second=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
       printf -- '-- %s: %s runs, %s/s, no crash\n' "$target" "$runs" "$per_second"
+      echo "1 0" >>"$tally"
     else
       crashed=1
+      echo "0 1" >>"$tally"
       printf -- '-- %s: FAILED; the end of its log:\n' "$target"
       tail -n 60 "$log"
       printf -- '-- reproduce with: build/ci-fuzz/fuzz/%s %s/artifacts/%s-*\n' \
@@ -103,16 +127,35 @@ stage_fuzz() {
   return "$crashed"
 }
 
+stages=("$@")
+if ((${#stages[@]} == 0)); then
+  stages=(release asan fuzz)
+fi
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    release | asan | fuzz) ;;
+    *)
+      echo "ci: unknown stage '$stage' (stages: release asan fuzz)" >&2
+      exit 2
+      ;;
+  esac
+done
+
 run_stage deps stage_deps
 if ((failed == 0)); then
-  run_stage release stage_release
-  run_stage asan stage_asan
-  run_stage fuzz stage_fuzz
+  for stage in "${stages[@]}"; do
+    run_stage "$stage" "stage_$stage"
+  done
 fi
 
 printf '\n'
+printf 'ci: %d of %d stages passed\n' "$passed" $((passed + failed))
 if ((failed > 0)); then
   printf 'ci: failed stages: %s\n' "${failed_stages[*]}"
 fi
-printf 'ci: %d passed, %d failed\n' "$passed" "$failed"
+# The closing line counts tests (every ctest case and every fuzz target); a
+# stage that failed before it could count anything counts as one failure.
+read -r tests_passed tests_failed < <(awk '{p += $1; f += $2} END {print p + 0, f + 0}' "$tally")
+if ((failed > 0 && tests_failed == 0)); then tests_failed=$failed; fi
+printf 'ci: %d passed, %d failed\n' "$tests_passed" "$tests_failed"
 ((failed == 0))

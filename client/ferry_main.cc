@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "src/client/shell.h"
+#include "src/codec/protobuf_logging.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", options.verbose, "Show the server's own words in error lines");
   CLI11_PARSE(app, argc, argv);
 
+  ferry::SilenceProtobufLogging();
   // A vanished server must surface as an error, not kill the process.
   signal(SIGPIPE, SIG_IGN);
   options.interactive = isatty(STDIN_FILENO) == 1;

@@ -1,10 +1,10 @@
 // Shared by the fuzz targets.
 #pragma once
 
-#include <google/protobuf/stubs/logging.h>
-
 #include <cstdio>
 #include <cstdlib>
+
+#include "src/codec/protobuf_logging.h"
 
 // An invariant a fuzz target asserts about the code under test. A violation
 // prints what failed and aborts, which libFuzzer reports as a crash (saving the
@@ -20,12 +20,11 @@
 
 namespace ferry {
 
-// Protobuf logs every string field with invalid UTF-8 it refuses to parse. Random
-// inputs hit that constantly; the log says nothing the fuzzer needs and costs
-// time. Call at the top of LLVMFuzzerTestOneInput.
+// Random inputs hit protobuf's invalid-UTF-8 log constantly; it says nothing the
+// fuzzer needs and costs time. Call at the top of LLVMFuzzerTestOneInput.
 inline void SilenceProtobufLogs() {
   static const bool silenced = [] {
-    google::protobuf::SetLogHandler(nullptr);
+    SilenceProtobufLogging();
     return true;
   }();
   (void)silenced;

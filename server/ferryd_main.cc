@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "src/codec/limits.h"
+#include "src/codec/protobuf_logging.h"
 #include "src/fs/posix_file_system.h"
 #include "src/net/address.h"
 #include "src/server/request_log.h"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  ferry::SilenceProtobufLogging();
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -15,7 +15,9 @@ namespace ferry::conformance {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 // Removes `name` under `parent` recursively through descriptors, so that trees
 // whose host paths exceed PATH_MAX can be removed.
@@ -258,6 +260,9 @@ TEST_P(InvalidUtf8Conformance, IsMalformedMessageForEveryRequestKind) {
   }
   EXPECT_EQ(Get("a"), "keep");
   EXPECT_THAT(Temporaries(), IsEmpty());
+  // R-SEC-6: the refusal is logged as one request line each, never as the
+  // protobuf library's own stderr text, which a client could use to add lines.
+  EXPECT_THAT(server_.Log(), Not(HasSubstr("libprotobuf")));
 }
 
 INSTANTIATE_TEST_SUITE_P(
