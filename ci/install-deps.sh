@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang-14 libclang-rt-14-dev
+  cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format
   protobuf-compiler libprotobuf-dev libxxhash-dev xxhash
   libcli11-dev libssl-dev libedit-dev
   libgtest-dev libgmock-dev libbenchmark-dev

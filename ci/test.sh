@@ -34,7 +34,7 @@ trap 'rm -f "$tally"' EXIT
 # count_ctest LOG: records the counts from ctest's summary line in LOG.
 count_ctest() {
   local line
-  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1)
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1 || true)
   [[ -n "$line" ]] || return 0
   local failed_tests total
   failed_tests=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
@@ -49,7 +49,11 @@ run_stage() {
   printf '\n==== ci: stage %s ====\n' "$name"
   local start=$SECONDS status
   set +e
-  ("$body")
+  # -e again inside: the subshell inherits the +e needed to collect its status.
+  (
+    set -e
+    "$body"
+  )
   status=$?
   set -e
   local duration=$((SECONDS - start))

@@ -1,8 +1,8 @@
 // ferry: the interactive and scriptable client.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "src/client/shell.h"

@@ -1,8 +1,8 @@
 // ferryd: serves one directory over the ferry protocol.
-#include <CLI/CLI.hpp>
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <thread>
 
@@ -33,7 +33,9 @@ int main(int argc, char** argv) {
   std::string root;
   std::string listen = "127.0.0.1:" + std::to_string(ferry::kDefaultPort);
   size_t max_connections = 256;
-  app.add_option("-r,--root", root, "Directory to serve")->required()->check(CLI::ExistingDirectory);
+  app.add_option("-r,--root", root, "Directory to serve")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   app.add_option("-l,--listen", listen,
                  "Address to listen on, HOST:PORT (port 0 picks a free port)")
       ->capture_default_str();

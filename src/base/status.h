@@ -93,7 +93,7 @@ class [[nodiscard]] StatusOr {
   StatusOr(Status&& status) : rep_(std::move(status)) {                    // NOLINT
     assert(!std::get<Status>(rep_).ok());
   }
-  StatusOr(const T& value) : rep_(value) {}       // NOLINT
+  StatusOr(const T& value) : rep_(value) {}        // NOLINT
   StatusOr(T&& value) : rep_(std::move(value)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(rep_); }
@@ -123,9 +123,9 @@ class [[nodiscard]] StatusOr {
 }  // namespace ferry
 
 // Early return of a non-OK Status from a function returning Status or StatusOr.
-#define FERRY_RETURN_IF_ERROR(expr)      \
-  do {                                   \
-    ::ferry::Status ferry_status_ = (expr); \
+#define FERRY_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::ferry::Status ferry_status_ = (expr);        \
     if (!ferry_status_.ok()) return ferry_status_; \
   } while (0)
 

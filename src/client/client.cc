@@ -11,10 +11,14 @@ namespace {
 
 FileType FromWireType(v1::FileType type) {
   switch (type) {
-    case v1::REGULAR: return FileType::kRegular;
-    case v1::DIRECTORY: return FileType::kDirectory;
-    case v1::SYMLINK: return FileType::kSymlink;
-    default: return FileType::kOther;
+    case v1::REGULAR:
+      return FileType::kRegular;
+    case v1::DIRECTORY:
+      return FileType::kDirectory;
+    case v1::SYMLINK:
+      return FileType::kSymlink;
+    default:
+      return FileType::kOther;
   }
 }
 
@@ -66,11 +70,10 @@ Status Client::Handshake(const ClientOptions& options) {
   hello.mutable_hello()->set_client_name(options.client_name);
   hello.mutable_hello()->set_max_frame_bytes(options.max_frame_bytes);
   FERRY_RETURN_IF_ERROR(Send(hello));
-  FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* reply,
-                         ReceiveReply(v1::ServerMessage::kWelcome));
+  FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* reply, ReceiveReply(v1::ServerMessage::kWelcome));
   welcome_ = reply->welcome();
-  const uint32_t asked = options.max_frame_bytes ? options.max_frame_bytes
-                                                 : limits::kMaxFrameBytesCeiling;
+  const uint32_t asked =
+      options.max_frame_bytes ? options.max_frame_bytes : limits::kMaxFrameBytesCeiling;
   if (welcome_.version() != limits::kProtocolVersion) {
     return Break(Status::Error(StatusCode::kUnsupportedVersion, "server chose an unknown version"));
   }
@@ -189,8 +192,8 @@ StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& s
     FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
     if (frame->is_chunk) {
       if (frame->chunk.size() > size - received) {
-        return Break(Status::Error(StatusCode::kSizeMismatch,
-                                   "server sent more bytes than it announced"));
+        return Break(
+            Status::Error(StatusCode::kSizeMismatch, "server sent more bytes than it announced"));
       }
       if (Status written = sink(frame->chunk); !written.ok()) {
         // The local side failed: stop the server, keep the connection.
@@ -210,8 +213,9 @@ StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& s
     const v1::DownloadEnd& end = frame->message.download_end();
     Digest claimed;
     if (received != size || end.size() != size) {
-      return Status::Error(StatusCode::kSizeMismatch, "server sent " + std::to_string(received) +
-                                                          " bytes, announced " + std::to_string(size));
+      return Status::Error(
+          StatusCode::kSizeMismatch,
+          "server sent " + std::to_string(received) + " bytes, announced " + std::to_string(size));
     }
     if (!DigestFromBytes(end.xxh3_128(), &claimed) || claimed != digest.Finish()) {
       return Status::Error(StatusCode::kChecksumMismatch, "downloaded bytes fail verification");
@@ -248,8 +252,9 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
     if (options.cancel != nullptr && options.cancel->load()) {
       FERRY_RETURN_IF_ERROR(Send(cancel));
       const Status reply = ReceiveReply(v1::ServerMessage::kUploadDone).status();
-      return reply.ok() ? Status::Error(StatusCode::kInternal, "server committed a cancelled upload")
-                        : Status::Error(StatusCode::kCancelled, "upload cancelled");
+      return reply.ok()
+                 ? Status::Error(StatusCode::kInternal, "server committed a cancelled upload")
+                 : Status::Error(StatusCode::kCancelled, "upload cancelled");
     }
     if (reader_.HasInput()) {
       // Only an early Error can arrive now: the server gave up on this upload.

@@ -49,9 +49,8 @@ StatusOr<std::unique_ptr<LocalSource>> LocalSource::Open(const std::string& path
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return Status::Error(S_ISDIR(st.st_mode) ? StatusCode::kIsADirectory
-                                             : StatusCode::kNotARegularFile,
-                         path);
+    return Status::Error(
+        S_ISDIR(st.st_mode) ? StatusCode::kIsADirectory : StatusCode::kNotARegularFile, path);
   }
   return std::unique_ptr<LocalSource>(new LocalSource(fd, static_cast<uint64_t>(st.st_size)));
 }

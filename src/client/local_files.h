@@ -37,8 +37,7 @@ class LocalDownload {
  public:
   // Prepares to write `target`. kAlreadyExists if it exists and !overwrite;
   // kIsADirectory if it is a directory; kNotFound if its directory is missing.
-  static StatusOr<std::unique_ptr<LocalDownload>> Create(const std::string& target,
-                                                         bool overwrite);
+  static StatusOr<std::unique_ptr<LocalDownload>> Create(const std::string& target, bool overwrite);
   ~LocalDownload();  // removes the temporary unless committed
   LocalDownload(const LocalDownload&) = delete;
   LocalDownload& operator=(const LocalDownload&) = delete;

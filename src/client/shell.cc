@@ -16,27 +16,48 @@ namespace {
 // too, for scripts and for searching the documentation.
 std::string_view Describe(StatusCode code) {
   switch (code) {
-    case StatusCode::kNotFound: return "no such file";
-    case StatusCode::kAlreadyExists: return "already exists (use -f to overwrite)";
-    case StatusCode::kIsADirectory: return "is a directory";
-    case StatusCode::kNotADirectory: return "not a directory";
-    case StatusCode::kNotARegularFile: return "not a regular file";
-    case StatusCode::kPermissionDenied: return "permission denied";
-    case StatusCode::kNoSpace: return "no space left";
-    case StatusCode::kIoError: return "input/output error";
-    case StatusCode::kInvalidPath: return "invalid path";
-    case StatusCode::kDirectoryNotEmpty: return "directory not empty";
-    case StatusCode::kBusy: return "busy, try again later";
-    case StatusCode::kInvalidArgument: return "invalid argument";
-    case StatusCode::kSizeMismatch: return "size mismatch, nothing was saved";
-    case StatusCode::kChecksumMismatch: return "checksum mismatch, nothing was saved";
-    case StatusCode::kCancelled: return "cancelled";
-    case StatusCode::kTimeout: return "timed out";
-    case StatusCode::kTooManyConnections: return "server is full, try again later";
-    case StatusCode::kUnsupportedVersion: return "server speaks another protocol version";
-    case StatusCode::kConnectionClosed: return "connection closed";
-    case StatusCode::kUnavailable: return "cannot connect";
-    default: return "protocol error";
+    case StatusCode::kNotFound:
+      return "no such file";
+    case StatusCode::kAlreadyExists:
+      return "already exists (use -f to overwrite)";
+    case StatusCode::kIsADirectory:
+      return "is a directory";
+    case StatusCode::kNotADirectory:
+      return "not a directory";
+    case StatusCode::kNotARegularFile:
+      return "not a regular file";
+    case StatusCode::kPermissionDenied:
+      return "permission denied";
+    case StatusCode::kNoSpace:
+      return "no space left";
+    case StatusCode::kIoError:
+      return "input/output error";
+    case StatusCode::kInvalidPath:
+      return "invalid path";
+    case StatusCode::kDirectoryNotEmpty:
+      return "directory not empty";
+    case StatusCode::kBusy:
+      return "busy, try again later";
+    case StatusCode::kInvalidArgument:
+      return "invalid argument";
+    case StatusCode::kSizeMismatch:
+      return "size mismatch, nothing was saved";
+    case StatusCode::kChecksumMismatch:
+      return "checksum mismatch, nothing was saved";
+    case StatusCode::kCancelled:
+      return "cancelled";
+    case StatusCode::kTimeout:
+      return "timed out";
+    case StatusCode::kTooManyConnections:
+      return "server is full, try again later";
+    case StatusCode::kUnsupportedVersion:
+      return "server speaks another protocol version";
+    case StatusCode::kConnectionClosed:
+      return "connection closed";
+    case StatusCode::kUnavailable:
+      return "cannot connect";
+    default:
+      return "protocol error";
   }
 }
 
@@ -84,8 +105,8 @@ std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
 }  // namespace
 
 const Shell::Command Shell::kCommands[] = {
-    {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1,
-     false, false, &Shell::Connme},
+    {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, false,
+     false, &Shell::Connme},
     {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, false, true, &Shell::Ls},
     {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, false, true, &Shell::Rm},
     {"size", "size PATH", "print a file's size in bytes", 1, 1, false, true, &Shell::Size},
@@ -95,8 +116,7 @@ const Shell::Command Shell::kCommands[] = {
     {"upload", "upload [-f] LOCAL [REMOTE]",
      "copy a local file to the server (-f: replace an existing remote file)", 1, 2, true, true,
      &Shell::Upload},
-    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, false, false,
-     &Shell::Byebye},
+    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, false, false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, false, false,
      &Shell::Help},
 };
@@ -208,8 +228,8 @@ Status Shell::Ls(const Args& args) {
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
   for (const FileInfo& entry : *entries) {
     std::fprintf(out_, "%s %12llu  %s  %s%s\n", ModeString(entry).c_str(),
-                 static_cast<unsigned long long>(entry.size), LocalTime(entry.mtime_unix_ns).c_str(),
-                 EscapeForDisplay(entry.name).c_str(),
+                 static_cast<unsigned long long>(entry.size),
+                 LocalTime(entry.mtime_unix_ns).c_str(), EscapeForDisplay(entry.name).c_str(),
                  entry.type == FileType::kDirectory ? "/" : "");
   }
   return Status::Ok();

@@ -26,7 +26,8 @@ Status FrameReader::Fill(size_t n, bool at_frame_boundary) {
     auto got = stream_->ReadSome(std::span<uint8_t>(buffer_).subspan(end_));
     if (!got.ok()) {
       const Status status = got.status();
-      if (status.code() == StatusCode::kConnectionClosed && !(at_frame_boundary && end_ == begin_)) {
+      if (status.code() == StatusCode::kConnectionClosed &&
+          !(at_frame_boundary && end_ == begin_)) {
         return Status::Error(StatusCode::kConnectionClosed, "connection closed inside a frame");
       }
       return status;
@@ -42,9 +43,9 @@ StatusOr<std::span<const uint8_t>> FrameReader::ReadFrame() {
       DecodeFrameLength(std::span<const uint8_t, 4>(buffer_.data() + begin_, 4));
   if (length == 0) return Status::Error(StatusCode::kMalformedFrame, "zero-length frame");
   if (length > max_frame_bytes_) {
-    return Status::Error(StatusCode::kMessageTooLarge,
-                         "frame of " + std::to_string(length) + " bytes exceeds the limit of " +
-                             std::to_string(max_frame_bytes_));
+    return Status::Error(StatusCode::kMessageTooLarge, "frame of " + std::to_string(length) +
+                                                           " bytes exceeds the limit of " +
+                                                           std::to_string(max_frame_bytes_));
   }
   FERRY_RETURN_IF_ERROR(Fill(limits::kFrameHeaderBytes + length, /*at_frame_boundary=*/false));
   const std::span<const uint8_t> payload(buffer_.data() + begin_ + limits::kFrameHeaderBytes,

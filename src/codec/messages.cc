@@ -21,7 +21,8 @@ Status Decode(std::span<const uint8_t> payload, DecodedFrame<Envelope>* out) {
   if (out->message.body_case() == Envelope::kChunk) {
     const std::string& data = out->message.chunk().data();
     out->is_chunk = true;
-    out->chunk = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    out->chunk =
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size());
   }
   return Status::Ok();
 }

@@ -52,8 +52,8 @@ StatusOr<Path> Path::Parse(std::string_view text) {
   size_t start = 0;
   while (true) {
     const size_t slash = text.find('/', start);
-    const std::string_view name =
-        text.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string_view name = text.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     FERRY_RETURN_IF_ERROR(CheckName(name));
     path.components_.emplace_back(name);
     if (slash == std::string_view::npos) break;

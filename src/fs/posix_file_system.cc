@@ -10,8 +10,8 @@
 
 #include <cerrno>
 #include <cinttypes>
-#include <cstdio>  // renameat2, RENAME_NOREPLACE
 #include <climits>
+#include <cstdio>  // renameat2, RENAME_NOREPLACE
 #include <limits>
 
 #include "src/fs/errno_status.h"

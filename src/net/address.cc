@@ -15,8 +15,9 @@ std::string HostPort::ToString() const {
 StatusOr<HostPort> ParseHostPort(std::string_view text, std::string_view default_host,
                                  uint16_t default_port) {
   const auto invalid = [&](std::string_view why) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         std::string("bad address '") + std::string(text) + "': " + std::string(why));
+    return Status::Error(
+        StatusCode::kInvalidArgument,
+        std::string("bad address '") + std::string(text) + "': " + std::string(why));
   };
   HostPort out{std::string(default_host), default_port};
   std::string_view host = text;

@@ -84,7 +84,8 @@ SocketStream::~SocketStream() { close(fd_); }
 Status SocketStream::WaitFor(short events) {
   auto timeout = io_timeout_;
   if (deadline_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now());
     if (left.count() <= 0) return Status::Error(StatusCode::kTimeout, "deadline passed");
     timeout = std::min(timeout, left);
   }
@@ -155,8 +156,8 @@ StatusOr<std::unique_ptr<SocketStream>> Connect(const HostPort& target,
   }
   Status last = Status::Error(StatusCode::kUnavailable, "no address for " + target.host);
   for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next) {
-    const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          ai->ai_protocol);
+    const int fd =
+        socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
       last = SocketError(errno, "socket");
       continue;

@@ -25,7 +25,8 @@ std::string Timestamp() {
 
 std::string Result(const Status& status) {
   std::string out(StatusCodeName(status.code()));
-  if (!status.ok() && !status.message().empty()) out += " (" + EscapeForDisplay(status.message()) + ")";
+  if (!status.ok() && !status.message().empty())
+    out += " (" + EscapeForDisplay(status.message()) + ")";
   return out;
 }
 

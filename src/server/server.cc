@@ -59,7 +59,8 @@ void Server::Serve(std::unique_ptr<SocketStream> stream) {
 void Server::Refuse(std::unique_ptr<SocketStream> stream) {
   stream->SetIoTimeout(std::chrono::seconds(1));
   v1::ServerMessage reply;
-  const Status full = Status::Error(StatusCode::kTooManyConnections, "server is at its connection limit");
+  const Status full =
+      Status::Error(StatusCode::kTooManyConnections, "server is at its connection limit");
   *reply.mutable_error() = ToWireError(full, "", /*fatal=*/true);
   FrameWriter(stream.get()).Write(reply).IgnoreError();  // best effort: it is closing anyway
   stream->Shutdown();

@@ -18,10 +18,14 @@ bool IsBadRequest(StatusCode code) {
 
 v1::FileType ToWireType(FileType type) {
   switch (type) {
-    case FileType::kRegular: return v1::REGULAR;
-    case FileType::kDirectory: return v1::DIRECTORY;
-    case FileType::kSymlink: return v1::SYMLINK;
-    case FileType::kOther: return v1::OTHER;
+    case FileType::kRegular:
+      return v1::REGULAR;
+    case FileType::kDirectory:
+      return v1::DIRECTORY;
+    case FileType::kSymlink:
+      return v1::SYMLINK;
+    case FileType::kOther:
+      return v1::OTHER;
   }
   return v1::OTHER;
 }
@@ -181,7 +185,9 @@ Session::Outcome Session::Dispatch(std::span<const uint8_t> payload, RequestReco
   }
   if (frame_.is_chunk || frame_.message.body_case() == v1::ClientMessage::kUploadEnd ||
       frame_.message.body_case() == v1::ClientMessage::kHello) {
-    record->command = frame_.is_chunk ? "chunk" : frame_.message.has_hello() ? "hello" : "upload_end";
+    record->command = frame_.is_chunk              ? "chunk"
+                      : frame_.message.has_hello() ? "hello"
+                                                   : "upload_end";
     return Fail(Status::Error(StatusCode::kUnexpectedMessage,
                               record->command + " is not allowed outside its phase"),
                 "");
@@ -299,7 +305,8 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
   while (offset < size) {
     auto cancel = CancelRequested();
     if (!cancel.ok()) {
-      if (cancel.status().code() == StatusCode::kConnectionClosed) return Outcome{cancel.status(), true, offset};
+      if (cancel.status().code() == StatusCode::kConnectionClosed)
+        return Outcome{cancel.status(), true, offset};
       // A frame error in the frame read ahead is not about this download's path.
       Outcome out = Fail(cancel.status(), "", /*close=*/true);
       out.bytes = offset;
@@ -311,12 +318,13 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
       out.bytes = offset;
       return out;
     }
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), size - offset));
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), size - offset));
     auto got = file.ReadAt(offset, std::span<uint8_t>(transfer_buffer_.data(), want));
     if (!got.ok() || *got == 0) {
-      const Status error = got.ok() ? Status::Error(StatusCode::kIoError,
-                                                    "file shrank while it was being sent")
-                                    : got.status();
+      const Status error =
+          got.ok() ? Status::Error(StatusCode::kIoError, "file shrank while it was being sent")
+                   : got.status();
       Outcome out = Fail(error, record->path);
       out.bytes = offset;
       return out;
@@ -343,8 +351,8 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
   auto path = Path::Parse(record->path);
   if (!path.ok()) return DiscardUploadData(Fail(path.status(), record->path));
   if (path->IsRoot()) {
-    return DiscardUploadData(Fail(
-        Status::Error(StatusCode::kInvalidPath, "cannot upload onto the root"), record->path));
+    return DiscardUploadData(
+        Fail(Status::Error(StatusCode::kInvalidPath, "cannot upload onto the root"), record->path));
   }
   // Sizes beyond off_t would turn negative in the filesystem calls (R-UPLOAD-4).
   if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
