@@ -4,6 +4,7 @@
 
 #include "src/codec/limits.h"
 #include "src/codec/wire_error.h"
+#include "src/fs/path.h"
 #include "src/net/socket.h"
 
 namespace ferry {
@@ -27,12 +28,10 @@ FileInfo FromWire(const v1::FileInfo& info) {
                   info.mode() & 07777};
 }
 
-// A listing name must be one plain component: anything else could make a client
-// that trusts it write outside the directory it meant (R-SEC-5).
-bool IsSafeEntryName(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." &&
-         name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
-}
+// A listing name must be one valid component under the rules the server's own
+// paths follow: anything else could make a client that trusts it write outside
+// the directory it meant, or corrupt a terminal (R-SEC-5).
+bool IsSafeEntryName(std::string_view name) { return IsValidName(name); }
 
 Status ProtocolError(std::string_view what) {
   return Status::Error(StatusCode::kUnexpectedMessage, std::string(what));
@@ -126,24 +125,23 @@ StatusOr<const v1::ServerMessage*> Client::ReceiveReply(v1::ServerMessage::BodyC
   return &frame->message;
 }
 
-StatusOr<std::vector<FileInfo>> Client::List(std::string_view path) {
+StatusOr<std::vector<FileInfo>> Client::List(std::string_view path,
+                                             std::vector<std::string>* skipped) {
   v1::ClientMessage request;
   request.mutable_list()->set_path(std::string(path));
   FERRY_RETURN_IF_ERROR(Send(request));
   std::vector<FileInfo> entries;
-  Status suspect;
   while (true) {
     FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* page, ReceiveReply(v1::ServerMessage::kList));
     for (const v1::FileInfo& entry : page->list().entries()) {
-      if (!IsSafeEntryName(entry.name())) {
-        suspect = ProtocolError("server sent a suspect name in a listing");
+      if (IsSafeEntryName(entry.name())) {
+        entries.push_back(FromWire(entry));
+      } else if (skipped != nullptr) {
+        skipped->push_back(entry.name());
       }
-      entries.push_back(FromWire(entry));
     }
     if (page->list().last()) break;
   }
-  // Read the whole listing first so the stream stays in step, then refuse it.
-  if (!suspect.ok()) return suspect;
   return entries;
 }
 

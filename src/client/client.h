@@ -2,9 +2,9 @@
 //
 // The client trusts nothing the server sends: frames are bounded by the
 // negotiated limit, a download that sends more than it announced or whose digest
-// differs fails, and listing names that could escape a local directory are
-// refused. After any error that leaves the stream out of step, the connection is
-// closed and every later call fails with kConnectionClosed.
+// differs fails, and listing names that are not plain components are skipped. After any error that
+// leaves the stream out of step, the connection is closed and every later call fails with
+// kConnectionClosed.
 #pragma once
 
 #include <atomic>
@@ -63,8 +63,12 @@ class Client {
   const v1::Welcome& welcome() const { return welcome_; }
   bool connected() const { return stream_ != nullptr; }
 
-  // All entries of a directory, in the server's order.
-  StatusOr<std::vector<FileInfo>> List(std::string_view path);
+  // All entries of a directory, in the server's order. An entry whose name is
+  // not one valid component (R-SEC-5: empty, ".", "..", '/', a control byte,
+  // invalid UTF-8, over 255 bytes, or reserved) is left out, and its name as
+  // received is appended to `skipped` when given, for the caller to report.
+  StatusOr<std::vector<FileInfo>> List(std::string_view path,
+                                       std::vector<std::string>* skipped = nullptr);
   StatusOr<FileInfo> Stat(std::string_view path);
   Status Remove(std::string_view path);
 

@@ -215,7 +215,8 @@ Status Shell::Connme(const Args& args) {
 
 Status Shell::Ls(const Args& args) {
   const std::string path = args.empty() ? "" : args[0];
-  auto entries = client_->List(path);
+  std::vector<std::string> skipped;
+  auto entries = client_->List(path, &skipped);
   if (!entries.ok() && entries.status().code() == StatusCode::kNotADirectory) {
     // Like ls(1): listing a file shows that file.
     auto info = client_->Stat(path);
@@ -232,6 +233,13 @@ Status Shell::Ls(const Args& args) {
                  LocalTime(entry.mtime_unix_ns).c_str(), EscapeForDisplay(entry.name).c_str(),
                  entry.type == FileType::kDirectory ? "/" : "");
   }
+  // Names that are not plain components are not shown as entries (R-SEC-5), but
+  // the user is told, with the name escaped (R-SEC-6).
+  for (const std::string& name : skipped) {
+    std::fprintf(err_, "warning: skipped an entry with an unsafe name: %s\n",
+                 QuoteForDisplay(name).c_str());
+  }
+  std::fflush(err_);
   return Status::Ok();
 }
 
