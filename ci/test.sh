@@ -18,7 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 JOBS=${JOBS:-$(nproc)}
-FUZZERS=(frame_decoder_fuzzer session_fuzzer client_fuzzer path_fuzzer)
+FUZZERS=(frame_decoder_fuzzer session_fuzzer client_fuzzer path_fuzzer upload_fuzzer
+  path_resolver_fuzzer)
 
 # Sanitizer reports must fail the run and say where.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

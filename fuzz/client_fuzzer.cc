@@ -59,12 +59,11 @@ bool IsPlainName(const std::string& name) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ferry;
   SilenceProtobufLogs();
-  if (size == 0) return 0;
-  const uint8_t mode = data[0];
-  const size_t max_read = (mode & 0x0F) == 0 ? SIZE_MAX : (mode & 0x0F);
-  const bool quiet = (mode & 0x10) != 0;
-  auto stream = std::make_unique<ScriptedServerStream>(
-      std::string(reinterpret_cast<const char*>(data) + 1, size - 1), max_read, quiet);
+  auto input = SplitModeByte(data, size);
+  if (!input) return 0;
+  const bool quiet = (input->mode & 0x10) != 0;
+  auto stream =
+      std::make_unique<ScriptedServerStream>(std::move(input->script), input->max_read, quiet);
 
   auto opened = Client::Open(std::move(stream), ClientOptions{});
   if (!opened.ok()) return 0;

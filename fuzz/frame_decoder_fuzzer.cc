@@ -60,13 +60,12 @@ void CheckCanonicalChunkRoundTrips(std::span<const uint8_t> payload) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ferry;
   SilenceProtobufLogs();
-  if (size == 0) return 0;
-  const uint8_t mode = data[0];
-  const size_t max_read = (mode & 0x0F) == 0 ? SIZE_MAX : (mode & 0x0F);
+  auto input = SplitModeByte(data, size);
+  if (!input) return 0;
   const uint32_t limit =
-      (mode & 0x10) ? limits::kDefaultMaxFrameBytes : limits::kHandshakeMaxFrameBytes;
+      (input->mode & 0x10) ? limits::kDefaultMaxFrameBytes : limits::kHandshakeMaxFrameBytes;
 
-  MemoryStream stream(std::string(reinterpret_cast<const char*>(data) + 1, size - 1), max_read);
+  MemoryStream stream(std::move(input->script), input->max_read);
   FrameReader reader(&stream, limit);
   DecodedFrame<v1::ClientMessage> client_frame;
   DecodedFrame<v1::ServerMessage> server_frame;

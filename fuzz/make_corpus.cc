@@ -8,7 +8,10 @@
 // The transcripts follow spec/PROTOCOL.md's examples. They name the files that
 // session_fuzzer.cc serves (a.txt, docs/, docs/big.bin, empty/, fifo) and the
 // calls that client_fuzzer.cc makes (List docs, Stat a.txt, Download a.txt,
-// Upload up.txt, Remove up.txt, Bye): keep the three in step.
+// Upload up.txt, Remove up.txt, Bye): keep the three in step. The
+// upload_fuzzer seeds are operation codes, not transcripts, in the encoding
+// upload_fuzzer.cc documents; the path_resolver_fuzzer seeds name the links of
+// the tree path_resolver_fuzzer.cc builds.
 
 #include <cstdint>
 #include <cstdio>
@@ -541,6 +544,127 @@ std::vector<std::pair<const char*, Bytes>> PathSeeds() {
   };
 }
 
+// ---------------------------------------------------------------------------
+// upload_fuzzer: operations in the encoding upload_fuzzer.cc decodes.
+
+namespace upload_ops {
+
+// Indices into upload_fuzzer.cc's kPaths.
+enum PathIndex : uint8_t {
+  kA = 0,           // "a.txt", exists
+  kNew = 1,         // "new.txt"
+  kDocs = 4,        // "docs", a directory
+  kFifo = 7,        // "fifo", a special file
+  kMissingDir = 8,  // "missing/x"
+  kUnderFile = 9,   // "a.txt/x"
+  kReserved = 10,   // ".ferry-part.x"
+  kRoot = 12,       // ""
+  kSlashes = 13,    // "/new.txt/", the same file as "new.txt"
+  kDeepNew = 15,    // "docs/sub/new.txt"
+};
+// Indices into kSizes; kSized reads a 16-bit size.
+enum SizeIndex : uint8_t { kZero = 0, kTen = 3, kChunkLimit = 6, kOverChunkLimit = 7, kSized = 9 };
+// Chunk length bytes that pick the limit, or one over it.
+constexpr uint8_t kLengthAtLimit = 252;
+constexpr uint8_t kLengthOverLimit = 250;
+enum EndMode : uint8_t { kRight = 0, kSizePlusOne = 1, kDigestFlipped = 2, kShortDigest = 3 };
+
+Bytes B(std::initializer_list<uint8_t> bytes) {
+  Bytes out;
+  for (const uint8_t b : bytes) out.push_back(static_cast<char>(b));
+  return out;
+}
+Bytes Upload(uint8_t path, uint8_t size, bool overwrite = false) {
+  return B({0, path, size, overwrite ? uint8_t{1} : uint8_t{0}});
+}
+Bytes UploadNamed(std::string_view path, uint8_t size) {
+  return B({0, 240, static_cast<uint8_t>(path.size())}) + Bytes(path) + B({size, 0});
+}
+Bytes Chunk(uint8_t length, char fill = 'a') { return B({1, length, static_cast<uint8_t>(fill)}); }
+Bytes End(uint8_t mode = kRight) { return B({2, mode}); }
+Bytes CancelOp() { return B({3}); }
+Bytes Stat(uint8_t path) { return B({4, path}); }
+Bytes List(uint8_t path) { return B({5, path}); }
+Bytes Disconnect() { return B({6}); }
+Bytes DisconnectInFrame() { return B({7}); }
+
+}  // namespace upload_ops
+
+std::vector<std::pair<std::string, Bytes>> UploadSeeds() {
+  using namespace upload_ops;
+  return {
+      {"new_file", Concat({Upload(kNew, kTen), Chunk(10), End(), List(kRoot), Stat(kNew)})},
+      {"two_chunks",
+       Concat({Upload(kDeepNew, kTen), Chunk(4, 'x'), Chunk(6, 'y'), End(), List(kDocs)})},
+      {"overwrite", Concat({Upload(kA, kTen, true), Chunk(10), End(), Stat(kA)})},
+      {"exists_without_overwrite", Concat({Upload(kA, kTen), Chunk(10), End(), Stat(kA)})},
+      {"digest_flipped", Concat({Upload(kNew, kTen), Chunk(10), End(kDigestFlipped), Stat(kNew)})},
+      {"overwrite_digest_flipped",
+       Concat({Upload(kA, kTen, true), Chunk(10), End(kDigestFlipped), Stat(kA)})},
+      {"end_size_plus_one", Concat({Upload(kNew, kTen), Chunk(10), End(kSizePlusOne)})},
+      {"short_digest", Concat({Upload(kNew, kTen), Chunk(10), End(kShortDigest)})},
+      {"more_than_announced", Concat({Upload(kNew, kTen), Chunk(6), Chunk(6), End(), Stat(kNew)})},
+      {"fewer_than_announced", Concat({Upload(kNew, kTen), Chunk(5), End(), Stat(kNew)})},
+      {"empty_chunk", Concat({Upload(kNew, kTen), Chunk(0), Chunk(10), End()})},
+      {"cancel", Concat({Upload(kNew, kTen), Chunk(5), CancelOp(), Stat(kNew)})},
+      {"empty_file", Concat({Upload(kNew, kZero), End(), List(kRoot)})},
+      {"chunk_at_limit", Concat({Upload(kNew, kChunkLimit), Chunk(kLengthAtLimit), End()})},
+      {"chunk_over_limit", Concat({Upload(kNew, kOverChunkLimit), Chunk(kLengthOverLimit), End()})},
+      {"sized_upload",
+       Concat({B({0, kNew, kSized, 0x2c, 0x01, 0}), Chunk(200), Chunk(100), End()})},
+      {"reserved_name", Concat({Upload(kReserved, kTen), Chunk(10), End(), List(kRoot)})},
+      {"into_directory", Concat({Upload(kDocs, kTen), Chunk(10), End()})},
+      {"into_special_file", Concat({Upload(kFifo, kTen, true), Chunk(10), End()})},
+      {"missing_parent", Concat({Upload(kMissingDir, kTen), Chunk(10), End()})},
+      {"under_a_file", Concat({Upload(kUnderFile, kTen), Chunk(10), End()})},
+      {"root", Concat({Upload(kRoot, kTen), Chunk(10), End()})},
+      {"slashes_name_the_same_file",
+       Concat({Upload(kSlashes, kTen), Chunk(10), End(), Upload(kNew, kTen), Chunk(10), End()})},
+      {"named_path", Concat({UploadNamed("docs/fuzz.txt", kTen), Chunk(10), End(), List(kDocs)})},
+      {"stat_intrudes", Concat({Upload(kNew, kTen), Chunk(5), Stat(kA), Chunk(5), End()})},
+      {"list_intrudes", Concat({Upload(kNew, kTen), Chunk(5), List(kRoot)})},
+      {"disconnect_in_data_phase", Concat({Upload(kNew, kTen), Chunk(10), Disconnect()})},
+      {"disconnect_inside_end", Concat({Upload(kNew, kTen), Chunk(10), DisconnectInFrame()})},
+      {"chunk_and_end_in_ready", Concat({Chunk(5), End(), CancelOp(), Stat(kA)})},
+      {"second_upload_replaces_first",
+       Concat({Upload(kNew, kTen), Chunk(10, 'a'), End(), Upload(kNew, kTen, true), Chunk(10, 'b'),
+               End(), Upload(kNew, kTen, true), Chunk(10, 'c'), End(kDigestFlipped), Stat(kNew)})},
+  };
+}
+
+// ---------------------------------------------------------------------------
+// path_resolver_fuzzer: an operation byte, then a path into the tree that
+// path_resolver_fuzzer.cc builds.
+
+std::vector<std::pair<std::string, Bytes>> PathResolverSeeds() {
+  const std::pair<const char*, char> ops[] = {{"stat", 0},   {"read", 1},   {"list", 2},
+                                              {"remove", 3}, {"upload", 4}, {"overwrite", 12}};
+  const std::pair<const char*, const char*> paths[] = {
+      {"abs_secret", "abs-secret"},
+      {"through_abs_outside", "abs-outside/secret.txt"},
+      {"abs_outside", "abs-outside"},
+      {"rel_secret", "rel-secret"},
+      {"up_up", "docs/up-up"},
+      {"through_up_up", "docs/up-up/hidden-dir/inner.txt"},
+      {"rel_inner", "docs/rel-inner"},
+      {"dangling", "dangling"},
+      {"dangling_out", "dangling-out"},
+      {"loop", "loop-a"},
+      {"through_self", "self/x"},
+      {"inside_link", "inside"},
+      {"through_dir_link", "docs-link/readme.md"},
+      {"plain_file", "a.txt"},
+      {"root", ""},
+  };
+  std::vector<std::pair<std::string, Bytes>> seeds;
+  for (const auto& [op_name, op] : ops) {
+    for (const auto& [path_name, path] : paths) {
+      seeds.emplace_back(std::string(op_name) + "_" + path_name, Bytes(1, op) + path);
+    }
+  }
+  return seeds;
+}
+
 }  // namespace
 }  // namespace ferry
 
@@ -555,6 +679,12 @@ int main(int argc, char** argv) {
   for (const auto& [name, bytes] : ClientSeeds()) writer.Write("client_fuzzer", name, bytes);
   for (const auto& [name, bytes] : FrameSeeds()) writer.Write("frame_decoder_fuzzer", name, bytes);
   for (const auto& [name, bytes] : PathSeeds()) writer.Write("path_fuzzer", name, bytes);
+  for (const auto& [name, bytes] : UploadSeeds()) {
+    writer.Write("upload_fuzzer", name.c_str(), bytes);
+  }
+  for (const auto& [name, bytes] : PathResolverSeeds()) {
+    writer.Write("path_resolver_fuzzer", name.c_str(), bytes);
+  }
   std::printf("wrote %d seeds under %s\n", writer.written(), argv[1]);
   return 0;
 }

@@ -406,7 +406,7 @@ TEST_F(HostilePeerTest, ConnectionFloodBeyondTheLimitIsRefusedAndSessionsContinu
   }
 }
 
-// R-UPLOAD-7, R-UPLOAD-8, R-COMMIT-1: chunks beyond the announced size end the
+// R-UPLOAD-7, R-UPLOAD-8, R-UPLOAD-14: chunks beyond the announced size end the
 // upload with SIZE_MISMATCH; the rest of the data phase is discarded and
 // nothing is committed, neither a new file nor over an existing one.
 TEST_F(HostilePeerTest, UploadChunksBeyondTheAnnouncedSizeCommitNothing) {
@@ -427,7 +427,7 @@ TEST_F(HostilePeerTest, UploadChunksBeyondTheAnnouncedSizeCommitNothing) {
   EXPECT_THAT(Temporaries(), IsEmpty());
 }
 
-// R-UPLOAD-9, R-COMMIT-1: an UploadEnd whose size or digest does not match, or
+// R-UPLOAD-9, R-UPLOAD-14: an UploadEnd whose size or digest does not match, or
 // that comes before all announced bytes, commits nothing.
 TEST_F(HostilePeerTest, UploadEndWithWrongSizeOrDigestCommitsNothing) {
   const std::string content = "0123456789";

@@ -303,7 +303,7 @@ MATCHER(IsDisplaySafe, "holds no raw control bytes or invalid UTF-8") {
 // ---------------------------------------------------------------------------
 // Frame lengths (R-FRAME-4 to R-FRAME-6, R-SEC-7)
 
-// R-SEC-7, R-FRAME-6: a length prefix of 2^32 - 1 is refused from the header
+// R-SEC-7, R-FRAME-6, R-STATE-11: a length prefix of 2^32 - 1 is refused from the header
 // alone, before and after the handshake; the client never maps anything near
 // 4 GiB (this process's peak virtual size stays below 3 GiB).
 TEST(HostileServerTest, MaximalFrameLengthIsATypedErrorWithoutAllocation) {
@@ -445,8 +445,8 @@ const std::vector<LyingDownload>& LyingDownloads() {
   return cases;
 }
 
-// R-DOWNLOAD-6, R-SEC-7: the client library fails every lying download with
-// the typed error, and never hands the sink more than was announced.
+// R-DOWNLOAD-6, R-SEC-7, R-STATE-11: the client library fails every lying
+// download with the typed error, and never hands the sink more than was announced.
 TEST(HostileServerTest, LyingDownloadsFailWithSizeOrChecksumMismatch) {
   FakeServer server(After(Welcome(), DownloadReplies));
   for (const LyingDownload& c : LyingDownloads()) {
@@ -614,8 +614,8 @@ TEST(HostileServerTest, FerryPrintsServerTextOnlyEscaped) {
 // ---------------------------------------------------------------------------
 // Silence and replies out of turn
 
-// A server that stops answering in the middle of a reply: the client gives up
-// after its I/O timeout (ClientOptions::io_timeout) with kTimeout, and closes
+// R-TIME-5: a server that stops answering in the middle of a reply: the client
+// gives up after its I/O timeout (ClientOptions::io_timeout) with kTimeout, and closes
 // the connection, which is no longer in step. The ferry binary has no flag for
 // this timeout (it uses the 60 s default), so only the library is tested.
 TEST(HostileServerTest, ServerThatStopsAnsweringMidReplyTimesOut) {
@@ -642,8 +642,9 @@ TEST(HostileServerTest, ServerThatStopsAnsweringMidReplyTimesOut) {
   }
 }
 
-// R-HELLO-9, R-STATE-5: a reply of the wrong kind (for a request that was not
-// sent) is UNEXPECTED_MESSAGE and the client closes the connection.
+// R-HELLO-9, R-STATE-11: a reply of the wrong kind (for a request that was not
+// sent) is UNEXPECTED_MESSAGE, and the client closes the connection sending
+// nothing further.
 TEST(HostileServerTest, ReplyOfTheWrongKindIsUnexpectedMessageAndCloses) {
   FakeServer not_welcome([](const v1::ClientMessage&) { return Hostile(StatReply("x")); });
   EXPECT_THAT(ConnectTo(not_welcome), StatusIs(StatusCode::kUnexpectedMessage));
