@@ -343,6 +343,28 @@ TEST(HostileServerTest, FrameOneByteOverTheNegotiatedLimitIsRefused) {
   EXPECT_FALSE((*client)->connected());
 }
 
+// R-SEC-7, R-STATE-11, R-SEC-6: the ferry binary turns an oversize frame and a
+// reply of the wrong kind into one clean error line each, and carries on with
+// the next command (which finds the connection closed) instead of crashing.
+TEST(HostileServerTest, FerryReportsFramingViolationsAsErrorLines) {
+  FakeServer server(After(Welcome(), [](const v1::ClientMessage& message) {
+    if (message.has_stat()) return Hostile(LengthPrefix(0xFFFFFFFF));
+    return Hostile(DownloadBegin(3));  // for the listing
+  }));
+  TempDir cwd;
+  const std::string connme = "connme " + server.address_text() + "\n";
+  const ProcessResult result =
+      RunClient(connme + "size a.txt\nls\n" + connme + "ls\nsize a.txt\n", cwd.path(), {},
+                RunClientOptions{{"-v"}, std::chrono::seconds(60)});
+  ASSERT_FALSE(result.timed_out) << result;
+  EXPECT_LT(result.exit_code, 128) << "ferry died of a signal: " << result;
+  EXPECT_THAT(result.err, HasSubstr("MESSAGE_TOO_LARGE")) << result;
+  EXPECT_THAT(result.err, HasSubstr("UNEXPECTED_MESSAGE")) << result;
+  EXPECT_THAT(result.err, HasSubstr("CONNECTION_CLOSED")) << result;
+  EXPECT_THAT(result.out, IsDisplaySafe()) << result;
+  EXPECT_THAT(result.err, IsDisplaySafe()) << result;
+}
+
 // ---------------------------------------------------------------------------
 // Welcome (R-HELLO-9)
 
