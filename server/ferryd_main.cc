@@ -92,6 +92,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file-size limit (RLIMIT_FSIZE) the kernel would kill the whole server
+  // with SIGXFSZ; ignored, the write fails with EFBIG and only that upload ends,
+  // with NO_SPACE (R-DUR-3).
+  signal(SIGXFSZ, SIG_IGN);
 
   ferry::RequestLog log(stderr);
   ferry::ServerOptions options;

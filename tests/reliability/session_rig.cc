@@ -50,9 +50,8 @@ StatusOr<std::string> SessionRig::Download(std::string_view remote) {
   FERRY_RETURN_IF_ERROR(client_
                             ->Download(remote,
                                        [&](std::span<const uint8_t> data) {
-                                         received.append(
-                                             reinterpret_cast<const char*>(data.data()),
-                                             data.size());
+                                         received.append(reinterpret_cast<const char*>(data.data()),
+                                                         data.size());
                                          return Status::Ok();
                                        })
                             .status());
