@@ -78,10 +78,23 @@ stage_release() {
   cmake --build build/ci-release -j "$JOBS"
   # --timeout is a hang guard only; tests assert nothing about time.
   local log=build/ci-release/ctest.log status=0
+  rm -f build/ci-release/reliability-summary.txt
   ctest --test-dir build/ci-release --output-on-failure -j "$JOBS" --timeout 900 2>&1 |
     tee "$log" || status=$?
   count_ctest "$log"
+  print_reliability_summary build/ci-release
   return "$status"
+}
+
+# print_reliability_summary BUILD_DIR: the reliability suite's closing line, which
+# the test writes to a file because ctest shows a passing test's output to no one.
+print_reliability_summary() {
+  local summary=$1/reliability-summary.txt
+  if [[ -s "$summary" ]]; then
+    cat "$summary"
+  else
+    echo "reliability: no summary (the reliability test did not run to the end)"
+  fi
 }
 
 stage_asan() {

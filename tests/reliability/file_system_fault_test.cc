@@ -182,7 +182,7 @@ TEST_P(FileSystemFaultTest, UploadFailingAtEveryStepChangesNothingAndKeepsTheCon
   }
 }
 
-// R-DOWNLOAD-7, R-ERROR-6: a failure at each step of a download reaches the
+// R-ERROR-6: a failure at each step of a download reaches the
 // client as its typed error; the file is untouched and can then be downloaded.
 TEST_P(FileSystemFaultTest, DownloadFailingAtEveryStepReportsItAndKeepsTheConnection) {
   const std::string contents = Pattern(kFileBytes, 3);
@@ -211,7 +211,7 @@ TEST_P(FileSystemFaultTest, DownloadFailingAtEveryStepReportsItAndKeepsTheConnec
   }
 }
 
-// R-DOWNLOAD-1: reads that return less than asked are continued, not mistaken
+// R-DOWNLOAD-5: reads that return less than asked are continued, not mistaken
 // for the end of the file.
 TEST_P(FileSystemFaultTest, ShortReadsStillDeliverEveryByte) {
   const std::string contents = Pattern(kFileBytes, 4);

@@ -174,7 +174,7 @@ TEST(PosixCommitFaultTest, AWriteThatMakesNoProgressIsAnIoError) {
   ExpectNoTemporaries(disk);
 }
 
-// R-DOWNLOAD-7: a read failing mid-download reaches the client as its code.
+// R-ERROR-6: a read failing mid-download reaches the client as its code.
 TEST(PosixCommitFaultTest, EveryReadOfADownloadFailingIsReported) {
   const std::string contents = Pattern(kFileBytes, 16);
   for (uint64_t step = 1; step <= 4; ++step) {
