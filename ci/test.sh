@@ -5,7 +5,8 @@
 #
 #   deps     ci/install-deps.sh
 #   release  Release build with -Werror in build/ci-release; every ctest label
-#   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance
+#   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance,
+#            reliability
 #   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
 #            (default 60) on a scratch copy of its fuzz/corpus/<target> seeds
 #
@@ -102,9 +103,11 @@ stage_asan() {
     -DFERRY_WERROR=ON -DFERRY_BUILD_TESTS=ON
   cmake --build build/ci-asan -j "$JOBS"
   local log=build/ci-asan/ctest.log status=0
+  rm -f build/ci-asan/reliability-summary.txt
   ctest --test-dir build/ci-asan --output-on-failure -j "$JOBS" --timeout 900 \
-    -L 'unit|mocked|conformance' 2>&1 | tee "$log" || status=$?
+    -L 'unit|mocked|conformance|reliability' 2>&1 | tee "$log" || status=$?
   count_ctest "$log"
+  print_reliability_summary build/ci-asan
   return "$status"
 }
 
