@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,7 +49,8 @@ using std::chrono::steady_clock;
 
 constexpr int kClientKillTrials = 100;
 constexpr int kServerKillTrials = 100;
-constexpr int kTargets = 6;  // names reused across trials, so most uploads overwrite
+constexpr int kRealClientKillTrials = 20;  // the ferry binary, on top of the 100 above
+constexpr int kTargets = 6;                // names reused across trials, so most uploads overwrite
 constexpr size_t kMaxFileBytes = 300'000;
 
 uint64_t TrialSeed(const char* test) {
@@ -271,6 +273,61 @@ TEST_F(KillTest, ClientKilledAtAnyMomentLeavesOldOrCompleteNewAndNoTemporary) {
   }
   std::printf("client kills: %d killed, %d uploads committed anyway\n", killed, committed_);
   EXPECT_EQ(killed, kClientKillTrials);
+}
+
+// The size of the largest upload temporary under `root`, or -1 if there is none.
+int64_t LargestTemporary(const std::filesystem::path& root) {
+  int64_t largest = -1;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+    if (!IsReservedName(entry.path().filename().string())) continue;
+    const auto size = std::filesystem::file_size(entry.path(), error);
+    if (!error) largest = std::max(largest, static_cast<int64_t>(size));
+  }
+  return largest;
+}
+
+// R-DUR-2: kill -9 of the real ferry client while it uploads a file from disk,
+// once the server has received a random number of bytes (seen as the size of
+// the temporary) or, if the upload is quicker, once the client printed its
+// acknowledgement.
+TEST_F(KillTest, RealClientKilledMidUploadLeavesOldOrCompleteNew) {
+  std::mt19937_64 rng(TrialSeed("ferry client kills"));
+  TempDir local;
+  int before_reply = 0;
+  for (int trial = 0; trial < kRealClientKillTrials; ++trial) {
+    Plan plan = DrawPlan(rng);
+    plan.contents = Pattern(500'000 + rng() % 1'500'000, rng());  // long enough to catch
+    plan.kill_byte = rng() % plan.contents.size();
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": " + plan.name + ", " +
+                 std::to_string(plan.contents.size()) + " bytes, kill once " +
+                 std::to_string(plan.kill_byte) + " arrived");
+    FERRY_ASSERT_OK(local.WriteFile("source.bin", plan.contents));
+    auto client = StartClient(local.path());
+    ASSERT_THAT(client, IsOk());
+    (*client)->WriteStdin("connme " + server_.address() + "\nupload -f source.bin " + plan.name +
+                          "\n");
+    const auto deadline = steady_clock::now() + std::chrono::seconds(60);
+    while (LargestTemporary(root_.path()) < static_cast<int64_t>(plan.kill_byte) &&
+           (*client)->out().find("uploaded ") == std::string::npos && !(*client)->exited()) {
+      ASSERT_LT(steady_clock::now(), deadline) << "the upload never progressed";
+      // Feeds the client its commands and collects its output for up to 1 ms.
+      (*client)->WaitForOutput("uploaded ", std::chrono::milliseconds(1));
+    }
+    FERRY_ASSERT_OK((*client)->Signal(SIGKILL));
+    const ProcessResult result = (*client)->Wait(std::chrono::seconds(60));
+    CountFaults();
+    const bool acknowledged = result.out.find("uploaded ") != std::string::npos;
+    before_reply += !acknowledged;
+    ASSERT_TRUE(WaitForNoTemporaries()) << "a temporary outlived its client";
+    CheckTarget(plan, acknowledged, /*must_be_old=*/false);
+    CheckListing();
+    if (HasFatalFailure()) return;
+  }
+  // How many kills landed mid-upload depends on the machine's speed: reported,
+  // not asserted.
+  std::printf("ferry client kills: %d of %d before the acknowledgement\n", before_reply,
+              kRealClientKillTrials);
 }
 
 // R-DUR-1, R-DUR-2: kill -9 of the server, then a restart on the same root,
