@@ -5,7 +5,8 @@
 #
 #   deps     ci/install-deps.sh
 #   release  Release build with -Werror in build/ci-release; every ctest label
-#   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance
+#   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance,
+#            reliability
 #   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
 #            (default 60) on a scratch copy of its fuzz/corpus/<target> seeds
 #
@@ -79,10 +80,23 @@ stage_release() {
   cmake --build build/ci-release -j "$JOBS"
   # --timeout is a hang guard only; tests assert nothing about time.
   local log=build/ci-release/ctest.log status=0
+  rm -f build/ci-release/reliability-summary.txt
   ctest --test-dir build/ci-release --output-on-failure -j "$JOBS" --timeout 900 2>&1 |
     tee "$log" || status=$?
   count_ctest "$log"
+  print_reliability_summary build/ci-release
   return "$status"
+}
+
+# print_reliability_summary BUILD_DIR: the reliability suite's closing line, which
+# the test writes to a file because ctest shows a passing test's output to no one.
+print_reliability_summary() {
+  local summary=$1/reliability-summary.txt
+  if [[ -s "$summary" ]]; then
+    cat "$summary"
+  else
+    echo "reliability: no summary (the reliability test did not run to the end)"
+  fi
 }
 
 stage_asan() {
@@ -90,9 +104,11 @@ stage_asan() {
     -DFERRY_WERROR=ON -DFERRY_BUILD_TESTS=ON
   cmake --build build/ci-asan -j "$JOBS"
   local log=build/ci-asan/ctest.log status=0
+  rm -f build/ci-asan/reliability-summary.txt
   ctest --test-dir build/ci-asan --output-on-failure -j "$JOBS" --timeout 900 \
-    -L 'unit|mocked|conformance' 2>&1 | tee "$log" || status=$?
+    -L 'unit|mocked|conformance|reliability' 2>&1 | tee "$log" || status=$?
   count_ctest "$log"
+  print_reliability_summary build/ci-asan
   return "$status"
 }
 

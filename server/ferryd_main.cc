@@ -70,6 +70,21 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Upload temporaries left by a previous run that was killed or crashed, before
+  // any upload can start (spec R-DUR-1). They are hidden from clients anyway, so
+  // a failure here only costs disk space: report it and serve.
+  auto cleanup = (*fs)->RemoveStaleTemporaries();
+  if (!cleanup.ok()) {
+    std::fprintf(stderr, "ferryd: could not look for stale upload temporaries: %s\n",
+                 cleanup.status().ToString().c_str());
+  } else if (cleanup->removed > 0 || cleanup->failed > 0) {
+    std::fprintf(stderr,
+                 "ferryd: removed %llu stale upload temporaries (%llu could not be removed or "
+                 "searched)\n",
+                 static_cast<unsigned long long>(cleanup->removed),
+                 static_cast<unsigned long long>(cleanup->failed));
+  }
+
   ferry::SilenceProtobufLogging();
   sigset_t signals;
   sigemptyset(&signals);
@@ -77,6 +92,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file-size limit (RLIMIT_FSIZE) the kernel would kill the whole server
+  // with SIGXFSZ; ignored, the write fails with EFBIG and only that upload ends,
+  // with NO_SPACE (R-DUR-3).
+  signal(SIGXFSZ, SIG_IGN);
 
   ferry::RequestLog log(stderr);
   ferry::ServerOptions options;

@@ -85,6 +85,14 @@ class PendingUpload {
   virtual Status Commit() = 0;
 };
 
+// What FileSystem::RemoveStaleTemporaries did.
+struct StaleTemporaryCleanup {
+  uint64_t removed = 0;  // temporaries removed
+  // Temporaries that could not be removed, and directories that could not be
+  // searched for them.
+  uint64_t failed = 0;
+};
+
 struct UploadOptions {
   uint64_t size = 0;       // bytes that will be written; may be used to reserve space
   bool overwrite = false;  // replace an existing target
@@ -127,6 +135,16 @@ class FileSystem {
   // An existing symbolic link at the target is replaced, never written through.
   virtual StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                                 const UploadOptions& options) = 0;
+
+  // Removes every upload temporary (a regular file or link with a reserved name,
+  // R-UPLOAD-17) anywhere under the root: after a crash or a kill, the ones the
+  // previous server left behind (spec R-DUR-1). It cannot tell a stale temporary
+  // from a live one, so call it only while no upload is in progress (before
+  // serving). It never follows a symbolic link and never leaves the root; a
+  // directory with a reserved name is neither entered nor removed. It keeps going
+  // past what it may not search or remove, counting it as failed, and fails
+  // (kPermissionDenied, kIoError) only if the root itself cannot be listed.
+  virtual StatusOr<StaleTemporaryCleanup> RemoveStaleTemporaries() = 0;
 };
 
 }  // namespace ferry

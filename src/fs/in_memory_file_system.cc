@@ -60,7 +60,8 @@ class InMemoryFileSystem::Listing : public DirectoryStream {
 
   StatusOr<std::optional<FileInfo>> Next() override {
     std::lock_guard lock(fs_->mu_);
-    const auto it = directory_->children.upper_bound(cursor_);
+    auto it = directory_->children.upper_bound(cursor_);
+    while (it != directory_->children.end() && IsReservedName(it->first)) ++it;  // R-PATH-7
     if (it == directory_->children.end()) return std::optional<FileInfo>();
     cursor_ = it->first;
     return std::optional<FileInfo>(Describe(it->first, *it->second));
@@ -201,6 +202,68 @@ StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::CreateUpload(
   ++pending_uploads_;
   std::unique_ptr<PendingUpload> upload = std::make_unique<Upload>(this, path, options.overwrite);
   return upload;
+}
+
+namespace {
+
+// Removes the reserved-named files in `directory` and below; returns how many.
+uint64_t RemoveTemporariesBelow(auto& directory) {
+  uint64_t removed = 0;
+  for (auto it = directory.children.begin(); it != directory.children.end();) {
+    if (IsReservedName(it->first) && it->second->type != FileType::kDirectory) {
+      it = directory.children.erase(it);
+      ++removed;
+      continue;
+    }
+    if (it->second->type == FileType::kDirectory && !IsReservedName(it->first)) {
+      removed += RemoveTemporariesBelow(*it->second);
+    }
+    ++it;
+  }
+  return removed;
+}
+
+size_t CountTemporariesBelow(const auto& directory) {
+  size_t count = 0;
+  for (const auto& [name, node] : directory.children) {
+    if (node->type == FileType::kDirectory) {
+      if (!IsReservedName(name)) count += CountTemporariesBelow(*node);
+    } else if (IsReservedName(name)) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+}  // namespace
+
+// Live uploads hold their bytes in their objects, never in the tree, so only
+// stale temporaries are removed here, whatever is in progress.
+StatusOr<StaleTemporaryCleanup> InMemoryFileSystem::RemoveStaleTemporaries() {
+  std::lock_guard lock(mu_);
+  StaleTemporaryCleanup cleanup;
+  cleanup.removed = RemoveTemporariesBelow(*root_);
+  return cleanup;
+}
+
+Status InMemoryFileSystem::AddStaleTemporaryForTest(const Path& directory, std::string_view name,
+                                                    std::string contents) {
+  if (!IsReservedName(name)) {
+    return Status::Error(StatusCode::kInvalidArgument, "not a temporary's name");
+  }
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(directory, "add"));
+  auto [it, inserted] = parent->children.try_emplace(std::string(name));
+  if (!inserted) return ErrnoToStatus(EEXIST, "add");
+  it->second = std::make_unique<Node>();
+  it->second->contents = std::make_shared<const std::string>(std::move(contents));
+  it->second->mtime_unix_ns = parent->mtime_unix_ns = Tick();
+  return Status::Ok();
+}
+
+size_t InMemoryFileSystem::StaleTemporariesForTest() const {
+  std::lock_guard lock(mu_);
+  return CountTemporariesBelow(*root_);
 }
 
 Status InMemoryFileSystem::CommitUpload(const Path& path, bool overwrite, std::string contents) {

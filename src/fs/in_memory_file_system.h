@@ -29,6 +29,7 @@ class InMemoryFileSystem : public FileSystem {
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;
+  StatusOr<StaleTemporaryCleanup> RemoveStaleTemporaries() override;
 
   // Test helpers. Each creates missing parent directories (kNotADirectory if a
   // prefix is not a directory) and fails with kAlreadyExists if something is
@@ -43,6 +44,13 @@ class InMemoryFileSystem : public FileSystem {
   // Uploads created and neither committed nor destroyed yet: each would hold a
   // temporary on a real disk.
   size_t PendingUploadsForTest() const;
+  // A temporary left behind as by a killed server: a file named `name` (which
+  // must be reserved, R-PATH-7) in the existing directory `directory`. Requests
+  // can never name it and listings skip it, as on disk.
+  Status AddStaleTemporaryForTest(const Path& directory, std::string_view name,
+                                  std::string contents);
+  // Stale temporaries anywhere in the tree.
+  size_t StaleTemporariesForTest() const;
 
  private:
   struct Node;

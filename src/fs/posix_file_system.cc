@@ -14,7 +14,9 @@
 #include <cstdio>  // renameat2, RENAME_NOREPLACE
 #include <limits>
 
+#include "src/codec/limits.h"
 #include "src/fs/errno_status.h"
+#include "src/fs/posix_syscalls.h"
 
 // Failure messages name the operation that failed ("stat", "flush file"), not the
 // path: callers report the path alongside (the wire's Error.path, the request
@@ -147,20 +149,22 @@ class PosixDirectoryStream : public DirectoryStream {
 
 class PosixReadableFile : public ReadableFile {
  public:
-  PosixReadableFile(UniqueFd fd, FileInfo info) : fd_(std::move(fd)), info_(std::move(info)) {}
+  PosixReadableFile(PosixSyscalls* sys, UniqueFd fd, FileInfo info)
+      : sys_(sys), fd_(std::move(fd)), info_(std::move(info)) {}
 
   const FileInfo& info() const override { return info_; }
   int native_handle() const override { return fd_.get(); }
 
   StatusOr<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) override {
     while (true) {
-      const ssize_t n = pread(fd_.get(), out.data(), out.size(), static_cast<off_t>(offset));
+      const ssize_t n = sys_->Pread(fd_.get(), out.data(), out.size(), static_cast<off_t>(offset));
       if (n >= 0) return static_cast<size_t>(n);
       if (errno != EINTR) return ErrnoToStatus(errno, "read");
     }
   }
 
  private:
+  PosixSyscalls* const sys_;
   const UniqueFd fd_;
   const FileInfo info_;
 };
@@ -178,9 +182,10 @@ StatusOr<std::string> TemporaryName() {
 
 class PosixPendingUpload : public PendingUpload {
  public:
-  PosixPendingUpload(UniqueFd parent, UniqueFd file, std::string temp_name, std::string target_name,
-                     bool overwrite)
-      : parent_(std::move(parent)),
+  PosixPendingUpload(PosixSyscalls* sys, UniqueFd parent, UniqueFd file, std::string temp_name,
+                     std::string target_name, bool overwrite)
+      : sys_(sys),
+        parent_(std::move(parent)),
         file_(std::move(file)),
         temp_name_(std::move(temp_name)),
         target_name_(std::move(target_name)),
@@ -194,7 +199,7 @@ class PosixPendingUpload : public PendingUpload {
   // at what was actually written.
   Status Reserve(uint64_t size) {
     if (size == 0) return Status::Ok();
-    if (fallocate(file_.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size)) == 0) {
+    if (sys_->Fallocate(file_.get(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size)) == 0) {
       return Status::Ok();
     }
     Status status = ErrnoToStatus(errno, "reserve space");
@@ -203,11 +208,14 @@ class PosixPendingUpload : public PendingUpload {
 
   Status Write(std::span<const uint8_t> data) override {
     while (!data.empty()) {
-      const ssize_t n = write(file_.get(), data.data(), data.size());
+      const ssize_t n = sys_->Write(file_.get(), data.data(), data.size());
       if (n < 0) {
         if (errno == EINTR) continue;
         return ErrnoToStatus(errno, "write");
       }
+      // A short write is retried for the rest; a write that makes no progress at
+      // all would be retried forever, so it counts as a failing device.
+      if (n == 0) return ErrnoToStatus(EIO, "write");
       data = data.subspan(static_cast<size_t>(n));
     }
     return Status::Ok();
@@ -225,14 +233,14 @@ class PosixPendingUpload : public PendingUpload {
   Status Publish() {
     // A failed fsync is never retried: the kernel may have dropped the dirty pages
     // already, and a second fsync would then "succeed" without the data on disk.
-    if (fsync(file_.get()) != 0) return ErrnoToStatus(errno, "flush file");
+    if (sys_->Fsync(file_.get()) != 0) return ErrnoToStatus(errno, "flush file");
     file_.reset();
     FERRY_RETURN_IF_ERROR(overwrite_ ? MoveReplacing() : MoveNoReplace());
     temp_name_.clear();
     // The rename is durable only once the directory is. If this fails the new file
     // is visible but may not survive a crash: the contract calls that kIoError,
     // whatever the errno, so that the caller treats the outcome as unknown.
-    if (fsync(parent_.get()) != 0) {
+    if (sys_->Fsync(parent_.get()) != 0) {
       return Status::Error(StatusCode::kIoError, ErrnoToStatus(errno, "flush directory").message());
     }
     return Status::Ok();
@@ -240,7 +248,7 @@ class PosixPendingUpload : public PendingUpload {
 
   Status MoveReplacing() {
     const int dir = parent_.get();
-    if (renameat(dir, temp_name_.c_str(), dir, target_name_.c_str()) != 0) {
+    if (sys_->Rename(dir, temp_name_.c_str(), dir, target_name_.c_str(), 0) != 0) {
       return ErrnoToStatus(errno, "commit");
     }
     return Status::Ok();
@@ -251,13 +259,13 @@ class PosixPendingUpload : public PendingUpload {
   // (R-UPLOAD-12).
   Status MoveNoReplace() {
     const int dir = parent_.get();
-    if (renameat2(dir, temp_name_.c_str(), dir, target_name_.c_str(), RENAME_NOREPLACE) == 0) {
+    if (sys_->Rename(dir, temp_name_.c_str(), dir, target_name_.c_str(), RENAME_NOREPLACE) == 0) {
       return Status::Ok();
     }
     if (errno != EINVAL) return ErrnoToStatus(errno, "commit");
     // This filesystem cannot do RENAME_NOREPLACE. link() is just as atomic, and
     // also fails with EEXIST rather than replace.
-    if (linkat(dir, temp_name_.c_str(), dir, target_name_.c_str(), 0) != 0) {
+    if (sys_->Link(dir, temp_name_.c_str(), dir, target_name_.c_str()) != 0) {
       return ErrnoToStatus(errno, "commit");
     }
     // The data is at the target now; the temporary's name is just a second link.
@@ -271,6 +279,7 @@ class PosixPendingUpload : public PendingUpload {
     temp_name_.clear();
   }
 
+  PosixSyscalls* const sys_;
   const UniqueFd parent_;  // readable, not O_PATH: Commit fsyncs it
   UniqueFd file_;
   std::string temp_name_;  // "" once renamed or removed
@@ -293,16 +302,68 @@ Status CheckUploadTarget(int parent, const char* name, bool overwrite) {
   return Status::Ok();
 }
 
+// Temporaries are only ever created in directories a valid request path can
+// name, so none lies deeper than the most components such a path can have.
+constexpr size_t kMaxTemporaryDepth = limits::kMaxPathBytes / 2 + 1;
+
+// Removes the temporaries in the directory `fd` (which it takes over) and,
+// depth-first, below it. Every name comes from readdir and is opened relative to
+// its directory with O_NOFOLLOW, so a symbolic link, even one swapped in during
+// the walk, is never followed and the walk never leaves the tree it started in.
+void RemoveTemporariesBelow(UniqueFd fd, size_t depth, StaleTemporaryCleanup* cleanup) {
+  DIR* dir = fdopendir(fd.get());
+  if (dir == nullptr) {
+    ++cleanup->failed;
+    return;
+  }
+  fd.release();  // now owned by `dir`
+  const int at = dirfd(dir);
+  while (true) {
+    errno = 0;
+    const dirent* entry = readdir(dir);
+    if (entry == nullptr) {
+      if (errno != 0) ++cleanup->failed;
+      break;
+    }
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (fstatat(at, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) ++cleanup->failed;
+      continue;
+    }
+    if (IsReservedName(name)) {
+      if (S_ISDIR(st.st_mode)) continue;  // not one of ours
+      if (unlinkat(at, entry->d_name, 0) == 0) {
+        ++cleanup->removed;
+      } else if (errno != ENOENT) {
+        ++cleanup->failed;
+      }
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode) || depth == kMaxTemporaryDepth) continue;
+    UniqueFd child(openat(at, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!child.valid()) {
+      if (errno != ENOENT) ++cleanup->failed;
+      continue;
+    }
+    RemoveTemporariesBelow(std::move(child), depth + 1, cleanup);
+  }
+  closedir(dir);
+}
+
 }  // namespace
 
-StatusOr<std::unique_ptr<PosixFileSystem>> PosixFileSystem::Open(const std::string& root_dir) {
+StatusOr<std::unique_ptr<PosixFileSystem>> PosixFileSystem::Open(const std::string& root_dir,
+                                                                 PosixSyscalls* syscalls) {
   // Only the server's operator sees this one, so it names the directory.
   const std::string operation = "open root " + root_dir;
   UniqueFd root(open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoToStatus(errno, operation);
   UniqueFd probe(RawOpenAt2(root.get(), ".", O_PATH | O_CLOEXEC));
   if (!probe.valid() && errno != ENOSYS) return ErrnoToStatus(errno, operation);
-  return std::unique_ptr<PosixFileSystem>(new PosixFileSystem(std::move(root), probe.valid()));
+  return std::unique_ptr<PosixFileSystem>(
+      new PosixFileSystem(std::move(root), probe.valid(), syscalls));
 }
 
 StatusOr<UniqueFd> PosixFileSystem::OpenBeneath(const Path& path, int flags,
@@ -373,7 +434,7 @@ StatusOr<std::unique_ptr<ReadableFile>> PosixFileSystem::OpenForRead(const Path&
                          OpenBeneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, "open"));
   FERRY_ASSIGN_OR_RETURN(FileInfo info, StatReadable(fd.get(), path.Name(), "open"));
   std::unique_ptr<ReadableFile> file =
-      std::make_unique<PosixReadableFile>(std::move(fd), std::move(info));
+      std::make_unique<PosixReadableFile>(syscalls_, std::move(fd), std::move(info));
   return file;
 }
 
@@ -393,12 +454,21 @@ StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::CreateUpload(
   UniqueFd file(openat(parent.get(), temp_name.c_str(),
                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!file.valid()) return ErrnoToStatus(errno, "create upload");
-  auto upload = std::make_unique<PosixPendingUpload>(std::move(parent), std::move(file),
+  auto upload = std::make_unique<PosixPendingUpload>(syscalls_, std::move(parent), std::move(file),
                                                      std::move(temp_name), name, options.overwrite);
   // On failure the upload's destructor removes the temporary.
   FERRY_RETURN_IF_ERROR(upload->Reserve(options.size));
   std::unique_ptr<PendingUpload> result = std::move(upload);
   return result;
+}
+
+StatusOr<StaleTemporaryCleanup> PosixFileSystem::RemoveStaleTemporaries() {
+  constexpr std::string_view kOperation = "remove stale temporaries";
+  UniqueFd root(openat(root_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return ErrnoToStatus(errno, kOperation);
+  StaleTemporaryCleanup cleanup;
+  RemoveTemporariesBelow(std::move(root), 0, &cleanup);
+  return cleanup;
 }
 
 }  // namespace ferry

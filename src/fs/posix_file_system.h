@@ -13,7 +13,8 @@
 // component at a time from the root with O_NOFOLLOW. That refuses every symbolic
 // link, including those that stay inside the root: kPermissionDenied.
 //
-// This is the only file in ferry that calls open, read, write, unlink and friends.
+// This file and posix_syscalls.cc are the only ones in ferry that call open,
+// read, write, unlink and friends.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,7 @@
 #include <string_view>
 
 #include "src/fs/file_system.h"
+#include "src/fs/posix_syscalls.h"
 #include "src/fs/unique_fd.h"
 
 namespace ferry {
@@ -30,7 +32,10 @@ class PosixFileSystem : public FileSystem {
   // Serves the directory `root_dir`. kNotFound if it does not exist,
   // kNotADirectory if it is not a directory, kPermissionDenied if it may not be
   // reached. The directory is held open, so renaming it later changes nothing.
-  static StatusOr<std::unique_ptr<PosixFileSystem>> Open(const std::string& root_dir);
+  // Every call that moves an upload's bytes or commits it goes through
+  // `syscalls` (tests pass one that fails on demand); it must outlive this object.
+  static StatusOr<std::unique_ptr<PosixFileSystem>> Open(
+      const std::string& root_dir, PosixSyscalls* syscalls = PosixSyscalls::Real());
 
   StatusOr<FileInfo> Stat(const Path& path) override;
   StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
@@ -38,10 +43,11 @@ class PosixFileSystem : public FileSystem {
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;
+  StatusOr<StaleTemporaryCleanup> RemoveStaleTemporaries() override;
 
  private:
-  PosixFileSystem(UniqueFd root, bool have_openat2)
-      : root_(std::move(root)), have_openat2_(have_openat2) {}
+  PosixFileSystem(UniqueFd root, bool have_openat2, PosixSyscalls* syscalls)
+      : root_(std::move(root)), have_openat2_(have_openat2), syscalls_(syscalls) {}
 
   // open(2) of `path` with `flags`, resolved beneath the root; failures are
   // reported as failures of `operation`.
@@ -49,6 +55,7 @@ class PosixFileSystem : public FileSystem {
 
   const UniqueFd root_;
   const bool have_openat2_;
+  PosixSyscalls* const syscalls_;
 };
 
 }  // namespace ferry

@@ -50,6 +50,7 @@ class MockFileSystem : public FileSystem {
   MOCK_METHOD(StatusOr<std::unique_ptr<ReadableFile>>, OpenForRead, (const Path& path), (override));
   MOCK_METHOD(StatusOr<std::unique_ptr<PendingUpload>>, CreateUpload,
               (const Path& path, const UploadOptions& options), (override));
+  MOCK_METHOD(StatusOr<StaleTemporaryCleanup>, RemoveStaleTemporaries, (), (override));
 
   // Makes every call that no EXPECT_CALL claims go to `fake`, which must outlive
   // this mock.
@@ -69,6 +70,9 @@ class MockFileSystem : public FileSystem {
         .WillByDefault([fake](const Path& path, const UploadOptions& options) {
           return fake->CreateUpload(path, options);
         });
+    ON_CALL(*this, RemoveStaleTemporaries()).WillByDefault([fake] {
+      return fake->RemoveStaleTemporaries();
+    });
   }
 };
 

@@ -70,6 +70,13 @@ class PosixTraits {
     return contents.ok() ? *contents : "";
   }
 
+  // A temporary left in `directory` by a server that was killed.
+  void AddStaleTemporary(std::string_view directory, std::string_view name) {
+    const std::string relative =
+        directory.empty() ? std::string(name) : std::string(directory) + "/" + std::string(name);
+    FERRY_EXPECT_OK(dir_.WriteFile(relative, "partial"));
+  }
+
   // Upload temporaries anywhere on disk.
   size_t Temporaries() {
     size_t count = 0;
@@ -100,7 +107,11 @@ class InMemoryTraits {
     return contents.ok() ? *contents : "";
   }
 
-  size_t Temporaries() { return fs_.PendingUploadsForTest(); }
+  void AddStaleTemporary(std::string_view directory, std::string_view name) {
+    FERRY_EXPECT_OK(fs_.AddStaleTemporaryForTest(P(directory), name, "partial"));
+  }
+
+  size_t Temporaries() { return fs_.PendingUploadsForTest() + fs_.StaleTemporariesForTest(); }
 
  private:
   InMemoryFileSystem fs_;
@@ -572,6 +583,47 @@ TYPED_TEST(FileSystemContractTest, ConcurrentUploadsToOnePathNeverMix) {
   FERRY_ASSERT_OK(first->Commit());  // the last commit wins
   EXPECT_EQ(this->traits_.ReadFile("f"), a);
   EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+// --- RemoveStaleTemporaries ----------------------------------------------------
+
+// R-DUR-1, R-PATH-7: temporaries a killed server left behind are hidden from
+// listings, and start-up removes every one of them, at any depth, and nothing else.
+TYPED_TEST(FileSystemContractTest, StaleTemporariesAreHiddenAndRemovedEverywhere) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/e");
+  this->traits_.AddFile("a", "A");
+  this->traits_.AddFile("d/b", "B");
+  this->traits_.AddFile("d/e/c", "C");
+  this->traits_.AddStaleTemporary("", ".ferry-part.0000000000000001");
+  this->traits_.AddStaleTemporary("d", ".ferry-part.0000000000000002");
+  this->traits_.AddStaleTemporary("d/e", ".ferry-part.0000000000000003");
+  this->traits_.AddStaleTemporary("d/e", ".ferry-part.");
+  EXPECT_EQ(this->traits_.Temporaries(), 4u);
+  EXPECT_THAT(this->List(""), UnorderedElementsAre(HasName("a"), HasName("d")));
+  EXPECT_THAT(this->List("d"), UnorderedElementsAre(HasName("b"), HasName("e")));
+  EXPECT_THAT(this->List("d/e"), ElementsAre(HasName("c")));
+
+  const StatusOr<StaleTemporaryCleanup> cleanup = this->fs().RemoveStaleTemporaries();
+  ASSERT_THAT(cleanup, IsOk());
+  EXPECT_EQ(cleanup->removed, 4u);
+  EXPECT_EQ(cleanup->failed, 0u);
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+  EXPECT_EQ(this->traits_.ReadFile("a"), "A");
+  EXPECT_EQ(this->traits_.ReadFile("d/b"), "B");
+  EXPECT_EQ(this->traits_.ReadFile("d/e/c"), "C");
+  EXPECT_THAT(this->List("d/e"), ElementsAre(HasName("c")));
+}
+
+// R-DUR-1.
+TYPED_TEST(FileSystemContractTest, RemoveStaleTemporariesOnACleanTreeRemovesNothing) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddFile("d/f", "F");
+  const StatusOr<StaleTemporaryCleanup> cleanup = this->fs().RemoveStaleTemporaries();
+  ASSERT_THAT(cleanup, IsOk());
+  EXPECT_EQ(cleanup->removed, 0u);
+  EXPECT_EQ(cleanup->failed, 0u);
+  EXPECT_EQ(this->traits_.ReadFile("d/f"), "F");
 }
 
 TYPED_TEST(FileSystemContractTest, ConcurrentUseFromManyThreads) {

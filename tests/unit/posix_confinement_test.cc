@@ -453,5 +453,31 @@ TEST_F(PosixConfinementTest, SwappingADirectoryForALinkNeverEscapes) {
   // TearDown checks that outside/ is exactly as it was: no "new", "victim" kept.
 }
 
+// R-DUR-1, R-SEC-1: the start-up cleanup walks only the served tree. A link named
+// like a temporary is removed as the link it is; links to directories, inside or
+// out, are never entered; a directory with a reserved name is not ours to touch.
+TEST_F(PosixConfinementTest, StaleTemporaryCleanupNeverFollowsLinksOrLeavesTheRoot) {
+  constexpr std::string_view kTemp = ".ferry-part.00000000000000aa";
+  FERRY_ASSERT_OK(WriteFile(outside() / kTemp, kSecret));
+  FERRY_ASSERT_OK(WriteFile(outside() / "dir" / kTemp, kSecret));
+  FERRY_ASSERT_OK(WriteFile(root() / "sub" / kTemp, "stale"));
+  fs::create_symlink("../outside/secret", root() / ".ferry-part.link");
+  fs::create_directory(root() / ".ferry-part.dir");
+  FERRY_ASSERT_OK(WriteFile(root() / ".ferry-part.dir" / kTemp, "not ours"));
+
+  const StatusOr<StaleTemporaryCleanup> cleanup = fs_->RemoveStaleTemporaries();
+  ASSERT_THAT(cleanup, IsOk());
+  EXPECT_EQ(cleanup->removed, 2u);  // sub/<temp> and the link
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root() / "sub" / kTemp)));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root() / ".ferry-part.link")));
+  EXPECT_TRUE(fs::exists(root() / ".ferry-part.dir" / kTemp));
+  EXPECT_TRUE(fs::exists(root() / "sub/file"));
+  // Reached only through the links evil/ and good_dir/: untouched.
+  EXPECT_TRUE(fs::exists(outside() / kTemp));
+  EXPECT_TRUE(fs::exists(outside() / "dir" / kTemp));
+  fs::remove(outside() / kTemp);  // so that TearDown finds outside/ as it was
+  fs::remove(outside() / "dir" / kTemp);
+}
+
 }  // namespace
 }  // namespace ferry
