@@ -53,7 +53,7 @@ inline constexpr size_t kMaxTokenBytes = 1024;
 inline constexpr int kMaxAuthenticationFailures = 3;
 inline constexpr std::chrono::milliseconds kAuthFailureDelay{1000};
 
-// Connections one client address may hold at once by default (R-ACCESS-4).
+// Connections one client address may hold at once by default (R-ACCESS-3).
 inline constexpr size_t kDefaultMaxConnectionsPerAddress = 32;
 
 // Deadlines (spec 8).

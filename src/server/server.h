@@ -22,7 +22,7 @@ struct ServerOptions {
   HostPort listen{"127.0.0.1", kDefaultPort};
   size_t max_connections = 256;
   // Most connections from one client IP address at once; 0 means no per-address
-  // limit, only the total one (R-ACCESS-4).
+  // limit, only the total one (R-ACCESS-3).
   size_t max_connections_per_address = limits::kDefaultMaxConnectionsPerAddress;
   SessionOptions session;
 };
@@ -50,7 +50,7 @@ class Server {
       : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {}
 
   void Serve(std::unique_ptr<SocketStream> stream, std::string address);
-  // Tells a client which connection limit it hit (R-STATE-8, R-ACCESS-5) and
+  // Tells a client which connection limit it hit (R-STATE-8, R-ACCESS-3) and
   // closes the connection.
   void Refuse(std::unique_ptr<SocketStream> stream, const std::string& why);
 
