@@ -1,4 +1,5 @@
 // ferryd: serves one directory over the ferry protocol.
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -86,6 +87,8 @@ int main(int argc, char** argv) {
     auto secret = ferry::ReadTokenFile(token_file);
     auto verifier = secret.ok() ? ferry::TokenVerifier::Create(*secret)
                                 : ferry::StatusOr<ferry::TokenVerifier>(secret.status());
+    // Only the digest is kept; the token itself is not needed again.
+    if (secret.ok()) OPENSSL_cleanse(secret->data(), secret->size());
     if (!verifier.ok()) {
       std::fprintf(stderr, "ferryd: refusing to start: %s\n", verifier.status().message().c_str());
       return 2;

@@ -1,6 +1,7 @@
 #include "src/auth/token_file.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,10 +59,12 @@ StatusOr<std::string> ReadTokenFile(const std::string& path) {
       filled += static_cast<size_t>(n);
     }
     contents.assign(buffer, filled);
+    OPENSSL_cleanse(buffer, sizeof(buffer));
   }
   close(fd);
   if (!status.ok()) return status;
   std::string token = contents.substr(0, contents.find('\n'));
+  OPENSSL_cleanse(contents.data(), contents.size());  // the rest of the file, too
   if (!token.empty() && token.back() == '\r') token.pop_back();
   if (const Status valid = CheckToken(token); !valid.ok()) {
     return valid.WithContext("token file " + path);

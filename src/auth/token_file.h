@@ -12,7 +12,8 @@ namespace ferry {
 // The token in `path`: its first line without the line ending. kPermissionDenied
 // if group or others have any access to the file (a secret others can read, or
 // replace, is no secret); kInvalidArgument if the token is empty or outside the
-// length bounds of CheckToken. The token itself never appears in a message.
+// length bounds of CheckToken. The token itself never appears in a message, and
+// the file's bytes are wiped from this function's buffers.
 StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 // kInvalidArgument unless `token` is kMinTokenBytes..kMaxTokenBytes long (spec 5.9).
