@@ -170,7 +170,10 @@ Status Session::Handshake() {
   if (options_.read_only) welcome->add_capabilities("read-only");
   if (options_.token) welcome->add_auth_methods("token");
   FERRY_RETURN_IF_ERROR(Send(reply));
-  reader_.set_max_frame_bytes(max_frame);
+  negotiated_max_frame_bytes_ = max_frame;
+  // With authentication the handshake is complete only once the token matches;
+  // until then the small handshake limit still applies (R-FRAME-4, R-AUTH-3).
+  if (!options_.token) reader_.set_max_frame_bytes(max_frame);
   return Status::Ok();
 }
 
@@ -223,6 +226,7 @@ Status Session::Authenticate() {
       v1::ServerMessage reply;
       reply.mutable_authenticated();
       FERRY_RETURN_IF_ERROR(Send(reply));
+      reader_.set_max_frame_bytes(negotiated_max_frame_bytes_);
       log(Status::Ok());
       return Status::Ok();
     }

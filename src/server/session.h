@@ -121,6 +121,7 @@ class Session {
   FrameReader reader_;
   FrameWriter writer_;
   uint32_t max_chunk_bytes_ = 0;
+  uint32_t negotiated_max_frame_bytes_ = 0;  // Welcome.max_frame_bytes
   int consecutive_bad_requests_ = 0;
   std::optional<std::string> held_request_;  // a pipelined request read during a download
   std::string held_storage_;                 // backs the span NextRequest returns for it

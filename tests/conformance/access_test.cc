@@ -118,6 +118,28 @@ INSTANTIATE_TEST_SUITE_P(AllFrames, AuthRequiredConformance,
                          ::testing::ValuesIn(FramesOtherThanByeAndAuthenticate()),
                          [](const auto& param_info) { return param_info.param.name; });
 
+// R-AUTH-3, R-FRAME-4: before Authenticated, client frames are still limited to
+// 65536 bytes, even an Authenticate padded with an unknown field.
+TEST_F(AuthConformance, FrameOverTheHandshakeLimitBeforeAuthenticatingIsTooLarge) {
+  auto connection = OpenUnauthenticated();
+  ASSERT_NE(connection, nullptr);
+  const std::string payload = PadPayload(AuthenticateMessage(kToken).SerializeAsString(), 65537);
+  FERRY_ASSERT_OK(connection->SendPayload(payload));
+  EXPECT_THAT(Read(*connection), IsFatalError(v1::MESSAGE_TOO_LARGE));
+  EXPECT_TRUE(connection->ExpectClosed());
+}
+
+// R-AUTH-3, R-FRAME-4: exactly 65536 bytes is still allowed.
+TEST_F(AuthConformance, AuthenticateOfExactlyTheHandshakeLimitIsRead) {
+  auto connection = OpenUnauthenticated();
+  ASSERT_NE(connection, nullptr);
+  const std::string payload = PadPayload(AuthenticateMessage(kToken).SerializeAsString(), 65536);
+  FERRY_ASSERT_OK(connection->SendPayload(payload));
+  EXPECT_THAT(Read(*connection), HasBody(v1::ServerMessage::kAuthenticated));
+  EXPECT_THAT(Upload(*connection, "big.bin", std::string(200000, 'b'), false, 200000),
+              HasBody(v1::ServerMessage::kUploadDone));
+}
+
 // R-AUTH-3
 TEST_F(AuthConformance, ByeBeforeAuthenticatingGetsByeReplyAndClose) {
   auto connection = OpenUnauthenticated();

@@ -150,6 +150,30 @@ TEST_F(SessionAccessTest, UnparsablePayloadBeforeAuthenticatingIsFatalMalformedM
   EXPECT_THAT(result.Replies(), ElementsAre(IsError(v1::MALFORMED_MESSAGE, true)));
 }
 
+// R-AUTH-3, R-FRAME-4: until the token matches, the handshake frame limit holds.
+TEST_F(SessionAccessTest, FrameOverTheHandshakeLimitBeforeAuthenticatingIsTooLarge) {
+  ClientScript script;
+  script.Hello().Frame(std::string(limits::kHandshakeMaxFrameBytes + 1, 'x'));
+  const SessionResult result = Run(script, TokenOptions());
+  EXPECT_THAT(result.Replies(), ElementsAre(IsError(v1::MESSAGE_TOO_LARGE, true)));
+}
+
+// R-AUTH-3, R-FRAME-5: once authenticated, the negotiated limit applies.
+TEST_F(SessionAccessTest, NegotiatedFrameLimitAppliesOnceAuthenticated) {
+  const std::string contents(200000, 'c');
+  ClientScript script;
+  script.Hello()
+      .Message(AuthenticateMessage(kToken))
+      .Upload("big", contents.size())
+      .UploadData(contents, contents.size())
+      .Bye();
+  const SessionResult result = Run(script, TokenOptions());
+  EXPECT_THAT(result.Replies(),
+              ElementsAre(HasBody(Body::kAuthenticated), HasBody(Body::kUploadReady),
+                          HasBody(Body::kUploadDone), HasBody(Body::kBye)));
+  EXPECT_THAT(fs_.ReadFileForTest(P("big")), IsOkAndHolds(contents));
+}
+
 // R-AUTH-3
 TEST_F(SessionAccessTest, ByeWhileAuthenticatingGetsByeReplyAndEndsCleanly) {
   ClientScript script;
