@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 
+#include "src/auth/token_file.h"
 #include "src/client/shell.h"
 #include "src/codec/protobuf_logging.h"
 
@@ -15,7 +17,31 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry 0.1.0 (protocol version 1)");
   ferry::ShellOptions options;
   app.add_flag("-v,--verbose", options.verbose, "Show the server's own words in error lines");
+  std::string token_file;
+  app.add_option("--token-file", token_file,
+                 "Present the token in the first line of this file to servers that ask for one "
+                 "(default: $FERRY_TOKEN_FILE, else the token in $FERRY_TOKEN)");
   CLI11_PARSE(app, argc, argv);
+
+  // The token file from the flag, else from the environment; a literal token
+  // in the environment last (it is visible to this user's other processes).
+  if (token_file.empty() && std::getenv("FERRY_TOKEN_FILE") != nullptr) {
+    token_file = std::getenv("FERRY_TOKEN_FILE");
+  }
+  if (!token_file.empty()) {
+    auto token = ferry::ReadTokenFile(token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "ferry: %s\n", token.status().message().c_str());
+      return 2;
+    }
+    options.client.token = std::move(*token);
+  } else if (const char* literal = std::getenv("FERRY_TOKEN"); literal != nullptr) {
+    if (const ferry::Status valid = ferry::CheckToken(literal); !valid.ok()) {
+      std::fprintf(stderr, "ferry: FERRY_TOKEN: %s\n", valid.message().c_str());
+      return 2;
+    }
+    options.client.token = literal;
+  }
 
   ferry::SilenceProtobufLogging();
   // A vanished server must surface as an error, not kill the process.

@@ -1,4 +1,5 @@
 // ferryd: serves one directory over the ferry protocol.
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -6,6 +7,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "src/auth/token_file.h"
+#include "src/auth/token_verifier.h"
 #include "src/codec/limits.h"
 #include "src/codec/protobuf_logging.h"
 #include "src/fs/posix_file_system.h"
@@ -42,6 +45,22 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "Most clients served at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  size_t max_connections_per_address = ferry::limits::kDefaultMaxConnectionsPerAddress;
+  app.add_option("--max-connections-per-address", max_connections_per_address,
+                 "Most clients served at once from one IP address (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  std::string token_file;
+  app.add_option("--token-file", token_file,
+                 "Require clients to present the token in the first line of this file "
+                 "(readable by its owner only)");
+  double auth_failure_delay = ferry::limits::kAuthFailureDelay.count() / 1000.0;
+  app.add_option("--auth-failure-delay", auth_failure_delay,
+                 "Seconds to wait before answering a wrong token")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 60.0));
+  bool read_only = false;
+  app.add_flag("--read-only", read_only, "Refuse every request that would change the files");
   double handshake_timeout = ferry::limits::kHandshakeTimeout.count();
   double idle_timeout = ferry::limits::kIdleTimeout.count();
   double transfer_timeout = ferry::limits::kTransferStallTimeout.count();
@@ -62,6 +81,19 @@ int main(int argc, char** argv) {
   if (!address.ok()) {
     std::fprintf(stderr, "ferryd: %s\n", address.status().ToString().c_str());
     return 2;
+  }
+  std::shared_ptr<const ferry::TokenVerifier> token;
+  if (!token_file.empty()) {
+    auto secret = ferry::ReadTokenFile(token_file);
+    auto verifier = secret.ok() ? ferry::TokenVerifier::Create(*secret)
+                                : ferry::StatusOr<ferry::TokenVerifier>(secret.status());
+    // Only the digest is kept; the token itself is not needed again.
+    if (secret.ok()) OPENSSL_cleanse(secret->data(), secret->size());
+    if (!verifier.ok()) {
+      std::fprintf(stderr, "ferryd: refusing to start: %s\n", verifier.status().message().c_str());
+      return 2;
+    }
+    token = std::make_shared<const ferry::TokenVerifier>(std::move(*verifier));
   }
   auto fs = ferry::PosixFileSystem::Open(root);
   if (!fs.ok()) {
@@ -101,12 +133,16 @@ int main(int argc, char** argv) {
   ferry::ServerOptions options;
   options.listen = *address;
   options.max_connections = max_connections;
+  options.max_connections_per_address = max_connections_per_address;
+  options.session.token = token;
+  options.session.read_only = read_only;
   const auto millis = [](double seconds) {
     return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   };
   options.session.handshake_timeout = millis(handshake_timeout);
   options.session.idle_timeout = millis(idle_timeout);
   options.session.transfer_timeout = millis(transfer_timeout);
+  options.session.auth_failure_delay = millis(auth_failure_delay);
   auto server = ferry::Server::Create(fs->get(), &log, options);
   if (!server.ok()) {
     std::fprintf(stderr, "ferryd: %s\n", server.status().ToString().c_str());

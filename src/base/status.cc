@@ -52,6 +52,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "TIMEOUT";
     case StatusCode::kTooManyConnections:
       return "TOO_MANY_CONNECTIONS";
+    case StatusCode::kAuthenticationFailed:
+      return "AUTHENTICATION_FAILED";
+    case StatusCode::kAuthenticationRequired:
+      return "AUTHENTICATION_REQUIRED";
     case StatusCode::kInternal:
       return "INTERNAL";
     case StatusCode::kConnectionClosed:

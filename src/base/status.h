@@ -42,6 +42,8 @@ enum class StatusCode {
   kUnsupported,
   kTimeout,
   kTooManyConnections,
+  kAuthenticationFailed,
+  kAuthenticationRequired,
   kInternal,
   // Local conditions that never cross the wire as such.
   kConnectionClosed,  // the peer closed or reset the connection

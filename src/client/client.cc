@@ -82,6 +82,26 @@ Status Client::Handshake(const ClientOptions& options) {
     return Break(ProtocolError("server offered invalid frame limits"));
   }
   reader_.set_max_frame_bytes(welcome_.max_frame_bytes());
+  return Authenticate(options);
+}
+
+Status Client::Authenticate(const ClientOptions& options) {
+  if (welcome_.auth_methods().empty()) return Status::Ok();
+  if (std::find(welcome_.auth_methods().begin(), welcome_.auth_methods().end(), "token") ==
+      welcome_.auth_methods().end()) {
+    return Break(Status::Error(StatusCode::kUnsupported,
+                               "the server asks for an authentication method this client lacks"));
+  }
+  if (options.token.empty()) {
+    return Break(Status::Error(StatusCode::kAuthenticationRequired,
+                               "the server requires a token (--token-file)"));
+  }
+  v1::ClientMessage request;
+  request.mutable_authenticate()->set_token(options.token);
+  FERRY_RETURN_IF_ERROR(Send(request));
+  auto reply = ReceiveReply(v1::ServerMessage::kAuthenticated);
+  // The client does not retry: a refused token leaves nothing to do on this connection.
+  if (!reply.ok()) return connected() ? Break(reply.status()) : reply.status();
   return Status::Ok();
 }
 

@@ -33,6 +33,9 @@ struct ClientOptions {
   // The longest the client waits for the server to make progress.
   std::chrono::milliseconds io_timeout{60'000};
   uint32_t max_frame_bytes = 0;  // 0: the server's default
+  // The shared secret presented when the server asks for one (spec 5.9); empty:
+  // none, and connecting to a server that requires one fails.
+  std::string token;
 };
 
 // Progress of a transfer: bytes so far, of `total`.
@@ -91,6 +94,8 @@ class Client {
   Client(std::unique_ptr<Stream> stream, const ClientOptions& options);
 
   Status Handshake(const ClientOptions& options);
+  // Presents options.token if the Welcome asks for authentication.
+  Status Authenticate(const ClientOptions& options);
   Status Send(const v1::ClientMessage& message);
   // The next server frame, decoded. Any failure here breaks the connection.
   StatusOr<const DecodedFrame<v1::ServerMessage>*> Receive();

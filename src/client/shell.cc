@@ -50,6 +50,10 @@ std::string_view Describe(StatusCode code) {
       return "timed out";
     case StatusCode::kTooManyConnections:
       return "server is full, try again later";
+    case StatusCode::kAuthenticationFailed:
+      return "wrong token";
+    case StatusCode::kAuthenticationRequired:
+      return "the server requires a token (--token-file)";
     case StatusCode::kUnsupportedVersion:
       return "server speaks another protocol version";
     case StatusCode::kConnectionClosed:

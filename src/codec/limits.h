@@ -44,6 +44,18 @@ inline constexpr size_t kDigestBytes = 16;
 // closes the connection (spec 9.3).
 inline constexpr int kMaxConsecutiveBadRequests = 8;
 
+// Authentication tokens (spec 5.9): a server's own token is at least
+// kMinTokenBytes; a presented token longer than kMaxTokenBytes is refused unread.
+inline constexpr size_t kMinTokenBytes = 16;
+inline constexpr size_t kMaxTokenBytes = 1024;
+// The wrong-token failure that closes the connection (R-AUTH-6), and the pause
+// before each such reply that makes guessing slow (R-AUTH-5).
+inline constexpr int kMaxAuthenticationFailures = 3;
+inline constexpr std::chrono::milliseconds kAuthFailureDelay{1000};
+
+// Connections one client address may hold at once by default (R-ACCESS-3).
+inline constexpr size_t kDefaultMaxConnectionsPerAddress = 32;
+
 // Deadlines (spec 8).
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 inline constexpr std::chrono::seconds kIdleTimeout{300};

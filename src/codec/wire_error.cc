@@ -9,7 +9,7 @@ namespace ferry {
 namespace {
 
 // Every StatusCode with a wire equivalent; the mapping is this table, both ways.
-constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 25> kWireCodes = {{
+constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 27> kWireCodes = {{
     {StatusCode::kNotFound, v1::NOT_FOUND},
     {StatusCode::kAlreadyExists, v1::ALREADY_EXISTS},
     {StatusCode::kIsADirectory, v1::IS_A_DIRECTORY},
@@ -33,6 +33,8 @@ constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 25> kWireCodes = {{
     {StatusCode::kUnsupported, v1::UNSUPPORTED},
     {StatusCode::kTimeout, v1::TIMEOUT},
     {StatusCode::kTooManyConnections, v1::TOO_MANY_CONNECTIONS},
+    {StatusCode::kAuthenticationFailed, v1::AUTHENTICATION_FAILED},
+    {StatusCode::kAuthenticationRequired, v1::AUTHENTICATION_REQUIRED},
     {StatusCode::kInternal, v1::INTERNAL},
     // A connection that is "closed" from the server's point of view is never
     // reported to the client it closed on; it has no wire code of its own.

@@ -6,6 +6,16 @@
 #include "src/codec/wire_error.h"
 
 namespace ferry {
+namespace {
+
+// The client's IP address from "host:port" or "[v6]:port": what the
+// per-address limit counts by.
+std::string AddressOf(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Server>> Server::Create(FileSystem* fs, RequestLog* log,
                                                  ServerOptions options) {
@@ -27,15 +37,27 @@ Status Server::Run() {
     if (!accepted.ok()) return accepted.status();
     if (*accepted == nullptr) continue;
     std::unique_ptr<SocketStream> stream = std::move(*accepted);
+    std::string address = AddressOf(stream->peer());
     std::unique_lock<std::mutex> lock(mu_);
     if (active_.size() >= options_.max_connections) {
       lock.unlock();
-      Refuse(std::move(stream));
+      Refuse(std::move(stream), "server is at its connection limit (" +
+                                    std::to_string(options_.max_connections) + " in total)");
       continue;
     }
+    size_t& from_address = per_address_[address];
+    if (options_.max_connections_per_address != 0 &&
+        from_address >= options_.max_connections_per_address) {
+      lock.unlock();
+      Refuse(std::move(stream), "too many connections from your address (limit " +
+                                    std::to_string(options_.max_connections_per_address) +
+                                    " per address)");
+      continue;
+    }
+    ++from_address;
     active_.insert(stream.get());
     lock.unlock();
-    std::thread(&Server::Serve, this, std::move(stream)).detach();
+    std::thread(&Server::Serve, this, std::move(stream), std::move(address)).detach();
   }
   std::unique_lock<std::mutex> lock(mu_);
   for (SocketStream* stream : active_) stream->Shutdown();
@@ -43,7 +65,7 @@ Status Server::Run() {
   return Status::Ok();
 }
 
-void Server::Serve(std::unique_ptr<SocketStream> stream) {
+void Server::Serve(std::unique_ptr<SocketStream> stream, std::string address) {
   const std::string peer = stream->peer();
   log_->Event(peer, "connect", Status::Ok());
   Session session(stream.get(), fs_, options_.session,
@@ -52,15 +74,17 @@ void Server::Serve(std::unique_ptr<SocketStream> stream) {
   log_->Event(peer, "disconnect", ended);
   std::lock_guard<std::mutex> lock(mu_);
   active_.erase(stream.get());
+  if (const auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0) {
+    per_address_.erase(it);  // the map holds only addresses with live connections
+  }
   stream.reset();  // close before anyone waiting on idle_ sees the count drop
   if (active_.empty()) idle_.notify_all();
 }
 
-void Server::Refuse(std::unique_ptr<SocketStream> stream) {
+void Server::Refuse(std::unique_ptr<SocketStream> stream, const std::string& why) {
   stream->SetIoTimeout(std::chrono::seconds(1));
   v1::ServerMessage reply;
-  const Status full =
-      Status::Error(StatusCode::kTooManyConnections, "server is at its connection limit");
+  const Status full = Status::Error(StatusCode::kTooManyConnections, why);
   *reply.mutable_error() = ToWireError(full, "", /*fatal=*/true);
   FrameWriter(stream.get()).Write(reply).IgnoreError();  // best effort: it is closing anyway
   stream->Shutdown();

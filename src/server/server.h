@@ -5,9 +5,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 
 #include "src/fs/file_system.h"
 #include "src/net/socket.h"
@@ -19,6 +21,9 @@ namespace ferry {
 struct ServerOptions {
   HostPort listen{"127.0.0.1", kDefaultPort};
   size_t max_connections = 256;
+  // Most connections from one client IP address at once; 0 means no per-address
+  // limit, only the total one (R-ACCESS-3).
+  size_t max_connections_per_address = limits::kDefaultMaxConnectionsPerAddress;
   SessionOptions session;
 };
 
@@ -44,9 +49,10 @@ class Server {
   Server(FileSystem* fs, RequestLog* log, ServerOptions options, std::unique_ptr<Listener> listener)
       : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {}
 
-  void Serve(std::unique_ptr<SocketStream> stream);
-  // Tells a client the server is full (R-STATE-8) and closes the connection.
-  void Refuse(std::unique_ptr<SocketStream> stream);
+  void Serve(std::unique_ptr<SocketStream> stream, std::string address);
+  // Tells a client which connection limit it hit (R-STATE-8, R-ACCESS-3) and
+  // closes the connection.
+  void Refuse(std::unique_ptr<SocketStream> stream, const std::string& why);
 
   FileSystem* fs_;
   RequestLog* log_;
@@ -56,7 +62,8 @@ class Server {
 
   std::mutex mu_;
   std::condition_variable idle_;
-  std::set<SocketStream*> active_;  // guarded by mu_
+  std::set<SocketStream*> active_;             // guarded by mu_
+  std::map<std::string, size_t> per_address_;  // client IP -> connections; guarded by mu_
 };
 
 }  // namespace ferry

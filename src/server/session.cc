@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 #include "src/base/digest.h"
 #include "src/codec/wire_error.h"
@@ -41,13 +42,13 @@ void ToWire(const FileInfo& info, v1::FileInfo* out) {
 }  // namespace
 
 const Session::Route Session::kRoutes[] = {
-    {v1::ClientMessage::kList, "list", &Session::HandleList},
-    {v1::ClientMessage::kStat, "stat", &Session::HandleStat},
-    {v1::ClientMessage::kRemove, "remove", &Session::HandleRemove},
-    {v1::ClientMessage::kDownload, "download", &Session::HandleDownload},
-    {v1::ClientMessage::kUpload, "upload", &Session::HandleUpload},
-    {v1::ClientMessage::kBye, "bye", &Session::HandleBye},
-    {v1::ClientMessage::kCancel, "cancel", &Session::HandleCancel},
+    {v1::ClientMessage::kList, "list", &Session::HandleList, /*mutates=*/false},
+    {v1::ClientMessage::kStat, "stat", &Session::HandleStat, /*mutates=*/false},
+    {v1::ClientMessage::kRemove, "remove", &Session::HandleRemove, /*mutates=*/true},
+    {v1::ClientMessage::kDownload, "download", &Session::HandleDownload, /*mutates=*/false},
+    {v1::ClientMessage::kUpload, "upload", &Session::HandleUpload, /*mutates=*/true},
+    {v1::ClientMessage::kBye, "bye", &Session::HandleBye, /*mutates=*/false},
+    {v1::ClientMessage::kCancel, "cancel", &Session::HandleCancel, /*mutates=*/false},
 };
 
 Session::Session(Stream* stream, FileSystem* fs, SessionOptions options, RequestObserver observer)
@@ -74,10 +75,13 @@ Session::Outcome Session::Fail(const Status& status, const std::string& path, bo
 Status Session::Run() {
   stream_->SetDeadline(Clock::now() + options_.handshake_timeout);
   stream_->SetIoTimeout(options_.handshake_timeout);
-  const Status handshake = Handshake();
+  Status handshake = Handshake();
+  // Authentication is part of the handshake: the same deadline covers both (R-AUTH-8).
+  if (handshake.ok() && options_.token) handshake = Authenticate();
   if (!handshake.ok()) {
     stream_->Shutdown();
-    // A client that leaves before saying Hello has done nothing wrong.
+    // A client that leaves before saying Hello, or says Bye instead of
+    // authenticating, has done nothing wrong.
     return handshake.code() == StatusCode::kConnectionClosed ? Status::Ok() : handshake;
   }
   stream_->SetDeadline(std::nullopt);
@@ -163,9 +167,79 @@ Status Session::Handshake() {
   welcome->set_max_chunk_bytes(max_chunk_bytes_);
   welcome->set_max_path_bytes(limits::kMaxPathBytes);
   welcome->set_max_list_entries(limits::kMaxListEntries);
+  if (options_.read_only) welcome->add_capabilities("read-only");
+  if (options_.token) welcome->add_auth_methods("token");
   FERRY_RETURN_IF_ERROR(Send(reply));
-  reader_.set_max_frame_bytes(max_frame);
+  negotiated_max_frame_bytes_ = max_frame;
+  // With authentication the handshake is complete only once the token matches;
+  // until then the small handshake limit still applies (R-FRAME-4, R-AUTH-3).
+  if (!options_.token) reader_.set_max_frame_bytes(max_frame);
   return Status::Ok();
+}
+
+Status Session::Authenticate() {
+  // Nothing but Authenticate and Bye is served here, and nothing here touches
+  // the filesystem (R-AUTH-3).
+  const auto fatal = [&](StatusCode code, const std::string& why) {
+    const Status status = Status::Error(code, why);
+    Fail(status, "", /*close=*/true);
+    return status;
+  };
+  const auto log = [&](const Status& result) {
+    if (!observer_) return;
+    RequestRecord record;
+    record.command = "authenticate";  // never the token (R-AUTH-4)
+    record.result = result;
+    observer_(record);
+  };
+  int failures = 0;
+  while (true) {
+    auto payload = reader_.ReadFrame();
+    if (!payload.ok()) {
+      if (payload.status().code() != StatusCode::kConnectionClosed) {
+        Fail(payload.status(), "", /*close=*/true);
+      }
+      return payload.status();
+    }
+    if (const Status decoded = DecodeClientFrame(*payload, &frame_); !decoded.ok()) {
+      return fatal(decoded.code(), decoded.message());
+    }
+    const auto body = frame_.is_chunk ? v1::ClientMessage::kChunk : frame_.message.body_case();
+    if (body == v1::ClientMessage::kBye) {
+      v1::ServerMessage reply;
+      reply.mutable_bye();
+      Send(reply).IgnoreError();  // closing either way
+      return Status::Error(StatusCode::kConnectionClosed, "client left before authenticating");
+    }
+    if (body != v1::ClientMessage::kAuthenticate) {
+      return fatal(StatusCode::kAuthenticationRequired,
+                   "authenticate before any request (auth method: token)");
+    }
+    const std::string& token = frame_.message.authenticate().token();
+    // Bounded before it is used at all (R-AUTH-7).
+    if (token.empty() || token.size() > limits::kMaxTokenBytes) {
+      const Status status = fatal(StatusCode::kInvalidArgument, "token must be 1..1024 bytes");
+      log(status);
+      return status;
+    }
+    if (options_.token->Matches(token)) {
+      v1::ServerMessage reply;
+      reply.mutable_authenticated();
+      FERRY_RETURN_IF_ERROR(Send(reply));
+      reader_.set_max_frame_bytes(negotiated_max_frame_bytes_);
+      log(Status::Ok());
+      return Status::Ok();
+    }
+    // Slow down guessing; the third wrong token ends the connection (R-AUTH-5, R-AUTH-6).
+    std::this_thread::sleep_for(options_.auth_failure_delay);
+    ++failures;
+    const bool last = failures >= limits::kMaxAuthenticationFailures;
+    const Status wrong = Status::Error(StatusCode::kAuthenticationFailed,
+                                       last ? "wrong token; too many failures" : "wrong token");
+    log(wrong);
+    if (last) return fatal(wrong.code(), wrong.message());
+    if (const Outcome sent = Fail(wrong, ""); sent.close) return wrong;
+  }
 }
 
 StatusOr<std::span<const uint8_t>> Session::NextRequest() {
@@ -195,11 +269,34 @@ Session::Outcome Session::Dispatch(std::span<const uint8_t> payload, RequestReco
   for (const Route& route : kRoutes) {
     if (route.body == frame_.message.body_case()) {
       record->command = route.name;
+      if (route.mutates && options_.read_only) return RefuseReadOnly(frame_.message, record);
       return (this->*route.handler)(frame_.message, record);
     }
   }
+  if (frame_.message.body_case() == v1::ClientMessage::kAuthenticate) {
+    record->command = "authenticate";
+    return Fail(Status::Error(StatusCode::kUnexpectedMessage,
+                              options_.token ? "already authenticated"
+                                             : "this server does not ask for authentication"),
+                "");
+  }
   record->command = "unknown";
   return Fail(Status::Error(StatusCode::kUnsupported, "unknown or empty request"), "");
+}
+
+Session::Outcome Session::RefuseReadOnly(const v1::ClientMessage& request, RequestRecord* record) {
+  const Status denied = Status::Error(StatusCode::kPermissionDenied, "server is read-only");
+  switch (request.body_case()) {
+    case v1::ClientMessage::kRemove:
+      record->path = request.remove().path();
+      return Fail(denied, record->path);
+    case v1::ClientMessage::kUpload:
+      // A refused upload still has its data phase (R-UPLOAD-2).
+      record->path = request.upload().path();
+      return DiscardUploadData(Fail(denied, record->path));
+    default:
+      return Fail(denied, "");
+  }
 }
 
 Session::Outcome Session::HandleList(const v1::ClientMessage& request, RequestRecord* record) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ferry/v1/ferry.pb.h"
+#include "src/auth/token_verifier.h"
 #include "src/base/status.h"
 #include "src/codec/frame_io.h"
 #include "src/codec/limits.h"
@@ -30,6 +31,12 @@ struct SessionOptions {
   std::chrono::milliseconds handshake_timeout = limits::kHandshakeTimeout;
   std::chrono::milliseconds idle_timeout = limits::kIdleTimeout;
   std::chrono::milliseconds transfer_timeout = limits::kTransferStallTimeout;
+  // When set, a client must present the token before any request (spec 5.9).
+  std::shared_ptr<const TokenVerifier> token;
+  // The pause before each AUTHENTICATION_FAILED reply (R-AUTH-5).
+  std::chrono::milliseconds auth_failure_delay = limits::kAuthFailureDelay;
+  // Refuse every request that would create, change or delete a file (R-ACCESS-1).
+  bool read_only = false;
 };
 
 // What the server logs about one request.
@@ -65,10 +72,19 @@ class Session {
     v1::ClientMessage::BodyCase body;
     const char* name;
     Handler handler;
+    // Creates, changes or deletes something: refused in read-only mode before
+    // the handler runs (R-ACCESS-2). Every new request kind must say.
+    bool mutates;
   };
   static const Route kRoutes[];
 
   Status Handshake();
+  // State AUTHENTICATING (spec 5.9): OK once the token is accepted; otherwise why
+  // the connection ends (already reported to the client). Bye ends it cleanly,
+  // returned as kConnectionClosed.
+  Status Authenticate();
+  // The reply to a mutating request in read-only mode.
+  Outcome RefuseReadOnly(const v1::ClientMessage& request, RequestRecord* record);
   // Serves one request frame in state READY.
   Outcome Dispatch(std::span<const uint8_t> payload, RequestRecord* record);
 
@@ -105,6 +121,7 @@ class Session {
   FrameReader reader_;
   FrameWriter writer_;
   uint32_t max_chunk_bytes_ = 0;
+  uint32_t negotiated_max_frame_bytes_ = 0;  // Welcome.max_frame_bytes
   int consecutive_bad_requests_ = 0;
   std::optional<std::string> held_request_;  // a pipelined request read during a download
   std::string held_storage_;                 // backs the span NextRequest returns for it

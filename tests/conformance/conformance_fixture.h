@@ -75,9 +75,9 @@ struct NamedFrame {
 };
 inline void PrintTo(const NamedFrame& frame, std::ostream* os) { *os << frame.name; }
 
-// An envelope with no body: only a field this version does not define (field 11,
+// An envelope with no body: only a field this version does not define (field 100,
 // as in spec 13.9). An empty payload would be L = 0, which is a framing error.
-inline std::string NoBodyPayload() { return std::string("\x5a\x00", 2); }
+inline std::string NoBodyPayload() { return std::string("\xa2\x06\x00", 3); }
 // A payload that is not a ClientMessage: a length-delimited field whose length
 // runs past the end of the payload (R-FRAME-8).
 inline std::string UnparsablePayload() { return std::string("\x12\x05\x0a\x01", 4); }

@@ -133,7 +133,7 @@ MATCHER_P(HasDumpBytes, dump, "is the frame of \"" + dump.text + "\"") {
 // Section 13 as a whole: every dump is a well-formed frame of its note's sizes,
 // and encodes the transcript text shown above it.
 TEST(ExamplesSpec, EveryDumpIsTheEncodingOfItsTranscript) {
-  ASSERT_THAT(Dumps(), SizeIs(41));
+  ASSERT_THAT(Dumps(), SizeIs(47));
   static const std::regex kNote(R"(payload (\d+) bytes = 0x([0-9a-f]{8}); frame (\d+) bytes)");
   for (const Dump& dump : Dumps()) {
     SCOPED_TRACE(dump.section + " " + dump.direction + ": " + dump.text);
@@ -343,6 +343,36 @@ TEST_F(ExamplesConformance, FieldsAndMessagesAV1PeerDoesNotKnow) {
               EqualsProto(WithoutMessage(ServerMessageOf(dumps[3]).error())));
   // The connection stays open (R-VERSION-5's example).
   EXPECT_THAT(Call(*session, StatMessage("a.txt")), HasBody(v1::ServerMessage::kStat));
+}
+
+class AuthExamplesConformance : public ExamplesConformance {
+ protected:
+  void SetUp() override {
+    FERRY_ASSERT_OK(top_.WriteFile("token", "correct horse battery staple\n"));
+    ASSERT_EQ(chmod(top_.Path("token").c_str(), 0600), 0);
+    ExamplesConformance::SetUp();
+  }
+  std::vector<std::string> ServerArgs() const override {
+    return {"--token-file", top_.Path("token").string(), "--auth-failure-delay", "0.01"};
+  }
+};
+
+// 13.11, R-AUTH-1, R-AUTH-2, R-AUTH-5
+TEST_F(AuthExamplesConformance, Authentication) {
+  const std::vector<Dump> dumps = DumpsIn("13.11");
+  ASSERT_THAT(dumps, SizeIs(6));
+  auto connection = Connect();
+  ASSERT_NE(connection, nullptr);
+  FERRY_ASSERT_OK(connection->SendRaw(dumps[0].bytes));
+  EXPECT_THAT(Read(*connection), HasDumpBytes(dumps[1]));
+  FERRY_ASSERT_OK(connection->SendRaw(dumps[2].bytes));
+  const ServerFrame refused = Read(*connection);
+  ASSERT_TRUE(refused.is_error());
+  EXPECT_THAT(WithoutMessage(refused.message.error()),
+              EqualsProto(WithoutMessage(ServerMessageOf(dumps[3]).error())));
+  FERRY_ASSERT_OK(connection->SendRaw(dumps[4].bytes));
+  EXPECT_THAT(Read(*connection), HasDumpBytes(dumps[5]));
+  EXPECT_THAT(Call(*connection, StatMessage("")), HasBody(v1::ServerMessage::kStat));
 }
 
 // 13.10, R-FRAME-4

@@ -340,6 +340,8 @@ TEST(VersioningConformance, SchemaKeepsEveryVersionOneNumber) {
       {"TIMEOUT", 36},
       {"TOO_MANY_CONNECTIONS", 37},
       {"INTERNAL", 38},
+      {"AUTHENTICATION_FAILED", 39},
+      {"AUTHENTICATION_REQUIRED", 40},
       {"FILE_TYPE_UNSPECIFIED", 0},
       {"REGULAR", 1},
       {"DIRECTORY", 2},

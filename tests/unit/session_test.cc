@@ -80,10 +80,10 @@ std::string UnknownFieldPayload(size_t size) {
   return "";
 }
 
-// An envelope whose only field is number 11, with an empty message: a request kind
+// An envelope whose only field is number 100, with an empty message: a request kind
 // from a later protocol version. (An envelope with nothing set serialises to zero
 // bytes, which is a zero-length frame and so MALFORMED_FRAME, not UNSUPPORTED.)
-const std::string kFutureRequest("\x5A\x00", 2);
+const std::string kFutureRequest("\xA2\x06\x00", 3);
 
 // The chunk data size whose canonical frame payload is exactly `payload` bytes.
 uint32_t ChunkDataForPayload(uint32_t payload) {

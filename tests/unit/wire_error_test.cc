@@ -52,6 +52,8 @@ const CodePair kPairs[] = {
     {StatusCode::kUnsupported, v1::UNSUPPORTED},
     {StatusCode::kTimeout, v1::TIMEOUT},
     {StatusCode::kTooManyConnections, v1::TOO_MANY_CONNECTIONS},
+    {StatusCode::kAuthenticationFailed, v1::AUTHENTICATION_FAILED},
+    {StatusCode::kAuthenticationRequired, v1::AUTHENTICATION_REQUIRED},
     {StatusCode::kInternal, v1::INTERNAL},
 };
 
@@ -63,16 +65,16 @@ TEST_P(WireCodePair, MapsToItsWireCodeAndBack) {
 }
 
 TEST_P(WireCodePair, KeepsItsNumberFromTheSpecTable) {
-  // The numeric values are part of the wire contract (spec 9.1): 1..11, 20..23, 30..38.
+  // The numeric values are part of the wire contract (spec 9.1): 1..11, 20..23, 30..40.
   const int n = GetParam().wire;
-  EXPECT_TRUE((n >= 1 && n <= 11) || (n >= 20 && n <= 23) || (n >= 30 && n <= 38)) << n;
+  EXPECT_TRUE((n >= 1 && n <= 11) || (n >= 20 && n <= 23) || (n >= 30 && n <= 40)) << n;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCodes, WireCodePair, ::testing::ValuesIn(kPairs));
 
 TEST(WireCode, EveryWireCodeButUnspecifiedHasAStatusCode) {
   const google::protobuf::EnumDescriptor* codes = v1::ErrorCode_descriptor();
-  ASSERT_EQ(codes->value_count(), 25);  // UNSPECIFIED + the 24 of kPairs
+  ASSERT_EQ(codes->value_count(), 27);  // UNSPECIFIED + the 26 of kPairs
   for (int i = 0; i < codes->value_count(); ++i) {
     const int number = codes->value(i)->number();
     if (number == v1::ERROR_CODE_UNSPECIFIED) continue;
@@ -98,7 +100,7 @@ TEST(WireCode, LocalConditionsGoOutAsInternal) {
 
 TEST(WireCode, UnknownOrUnspecifiedWireValuesAreInternal) {
   // R-ERROR-3
-  for (const int value : {0, -1, 12, 19, 24, 29, 39, 100, 999, INT_MAX, INT_MIN}) {
+  for (const int value : {0, -1, 12, 19, 24, 29, 41, 100, 999, INT_MAX, INT_MIN}) {
     SCOPED_TRACE(value);
     EXPECT_EQ(FromWireCode(value), StatusCode::kInternal);
   }
