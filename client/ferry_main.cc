@@ -7,6 +7,7 @@
 
 #include "src/client/shell.h"
 #include "src/codec/protobuf_logging.h"
+#include "src/net/tls.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -15,7 +16,34 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry 0.1.0 (protocol version 1)");
   ferry::ShellOptions options;
   app.add_flag("-v,--verbose", options.verbose, "Show the server's own words in error lines");
+  bool tls = false;
+  ferry::TlsClientConfig tls_config;
+  app.add_flag("--tls", tls, "Connect with TLS, verifying the server against the system's CAs");
+  auto* ca = app.add_option("--tls-ca", tls_config.ca_file,
+                            "Connect with TLS, verifying the server against the CAs in FILE")
+                 ->check(CLI::ExistingFile);
+  app.add_option("--tls-pin", tls_config.pinned_fingerprint,
+                 "Connect with TLS, accepting only the server certificate whose fingerprint "
+                 "is sha256:HEX")
+      ->excludes(ca);
+  auto* cert = app.add_option("--tls-cert", tls_config.certificate_file,
+                              "Client certificate (PEM) for servers that require one; implies TLS")
+                   ->check(CLI::ExistingFile);
+  auto* key =
+      app.add_option("--tls-key", tls_config.private_key_file, "Private key (PEM) of --tls-cert")
+          ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   CLI11_PARSE(app, argc, argv);
+  if (tls || !tls_config.ca_file.empty() || !tls_config.pinned_fingerprint.empty() ||
+      !tls_config.certificate_file.empty()) {
+    auto context = ferry::TlsClientContext::Create(tls_config);
+    if (!context.ok()) {
+      std::fprintf(stderr, "ferry: %s\n", context.status().ToString().c_str());
+      return 2;
+    }
+    options.client.tls = std::move(*context);
+  }
 
   ferry::SilenceProtobufLogging();
   // A vanished server must surface as an error, not kill the process.

@@ -24,6 +24,7 @@
 #include "src/fs/file_system.h"
 #include "src/net/address.h"
 #include "src/net/stream.h"
+#include "src/net/tls.h"
 
 namespace ferry {
 
@@ -33,6 +34,9 @@ struct ClientOptions {
   // The longest the client waits for the server to make progress.
   std::chrono::milliseconds io_timeout{60'000};
   uint32_t max_frame_bytes = 0;  // 0: the server's default
+  // When set, Connect speaks TLS from the first byte and verifies the server as
+  // the context says (R-TLS-4); the TLS handshake shares connect_timeout.
+  std::shared_ptr<const TlsClientContext> tls;
 };
 
 // Progress of a transfer: bytes so far, of `total`.

@@ -11,6 +11,7 @@
 
 #include "src/fs/file_system.h"
 #include "src/net/socket.h"
+#include "src/net/tls.h"
 #include "src/server/request_log.h"
 #include "src/server/session.h"
 
@@ -20,6 +21,9 @@ struct ServerOptions {
   HostPort listen{"127.0.0.1", kDefaultPort};
   size_t max_connections = 256;
   SessionOptions session;
+  // When set, every connection is TLS from its first byte (R-TLS-1): the TLS
+  // handshake runs on the connection's thread, under the handshake timeout.
+  std::shared_ptr<const TlsServerContext> tls;
 };
 
 class Server {
@@ -44,9 +48,18 @@ class Server {
   Server(FileSystem* fs, RequestLog* log, ServerOptions options, std::unique_ptr<Listener> listener)
       : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {}
 
-  void Serve(std::unique_ptr<SocketStream> stream);
+  void Serve(std::unique_ptr<SocketStream> socket);
   // Tells a client the server is full (R-STATE-8) and closes the connection.
-  void Refuse(std::unique_ptr<SocketStream> stream);
+  void Refuse(Stream* stream, const std::string& peer);
+  // The refusal over TLS, on its own thread: the handshake first (R-TLS-9).
+  void RefuseOverTls(std::unique_ptr<SocketStream> socket);
+  // Runs the TLS handshake over `socket` and returns the stream that now owns
+  // it, whatever happened; `secured` says whether the handshake succeeded. A
+  // failure is logged, and answered in plaintext to a plaintext client (R-TLS-8).
+  std::unique_ptr<Stream> Secure(std::unique_ptr<SocketStream> socket,
+                                 std::chrono::milliseconds timeout, bool* secured);
+  // Forgets a connection of `set` and closes it.
+  void Finish(std::set<SocketStream*>* set, SocketStream* key, std::unique_ptr<Stream> stream);
 
   FileSystem* fs_;
   RequestLog* log_;
@@ -56,7 +69,8 @@ class Server {
 
   std::mutex mu_;
   std::condition_variable idle_;
-  std::set<SocketStream*> active_;  // guarded by mu_
+  std::set<SocketStream*> active_;    // guarded by mu_
+  std::set<SocketStream*> refusing_;  // TLS refusals in progress; guarded by mu_
 };
 
 }  // namespace ferry
