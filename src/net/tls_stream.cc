@@ -279,10 +279,27 @@ Status TlsStream::WriteAll(std::span<const uint8_t> data) {
       data = data.subspan(n);
       continue;
     }
-    FERRY_ASSIGN_OR_RETURN(const short events, EventsToRetry(rc, "TLS write"));
-    FERRY_RETURN_IF_ERROR(WaitFor(events));
+    auto events = EventsToRetry(rc, "TLS write");
+    if (!events.ok()) return ExplainLostWrite(events.status());
+    FERRY_RETURN_IF_ERROR(WaitFor(*events));
   }
   return Status::Ok();
+}
+
+Status TlsStream::ExplainLostWrite(Status lost) {
+  // A peer that rejects us right after the handshake (a TLS 1.3 server that
+  // refuses the client's certificate) sends an alert and closes; our next write
+  // then fails with EPIPE while the alert that says why still waits unread.
+  if (lost.code() != StatusCode::kConnectionClosed) return lost;
+  uint8_t byte;
+  ERR_clear_error();
+  size_t n = 0;
+  const int rc = SSL_read_ex(ssl_, &byte, 1, &n);
+  if (rc != 1 && SSL_get_error(ssl_, rc) == SSL_ERROR_SSL && PeerSentAlert()) {
+    return Closed(OpenSslErrorText("peer ended the TLS session with an alert"));
+  }
+  ERR_clear_error();
+  return lost;
 }
 
 Status TlsStream::Write(std::span<const uint8_t> first, std::span<const uint8_t> second) {

@@ -72,6 +72,9 @@ class TlsStream : public Stream {
   StatusOr<short> EventsToRetry(int result, std::string_view what);
   Status WaitFor(short events);
   Status WriteAll(std::span<const uint8_t> data);
+  // A write found the connection closed: the alert the peer sent first, if any,
+  // is the better explanation.
+  Status ExplainLostWrite(Status lost);
   // Explains a failed handshake (see Handshake).
   Status HandshakeFailure(Status raw);
 
