@@ -230,7 +230,8 @@ TEST_F(TlsE2e, CertificateWithoutKeyIsAUsageError) {
   EXPECT_THAT(client.err, HasSubstr("--tls-key")) << client;
 }
 
-// Plaintext on an address others can reach is served, with a warning; TLS is not.
+// R-SEC-9: plaintext on an address others can reach is served with a warning;
+// TLS there is not warned about.
 TEST_F(TlsE2e, PlaintextOnANonLoopbackAddressWarns) {
   auto ferryd = FerrydBinary();
   ASSERT_THAT(ferryd, IsOk());

@@ -393,6 +393,35 @@ TEST_F(TlsTest, ServerRefusesOlderTlsAndClientsWithoutFerryAlpn) {
   }
 }
 
+// R-TLS-3: a server that does not select ALPN "ferry/1" is refused by the client
+// before any frame is sent.
+TEST_F(TlsTest, ClientRefusesServerThatDoesNotSelectFerryAlpn) {
+  auto client_context = TlsClientContext::Create(ClientConfig());
+  ASSERT_THAT(client_context, IsOk());
+  auto [server_socket, client_socket] = Pair();
+  ASSERT_NE(server_socket, nullptr);
+  std::thread server([&, socket = std::move(server_socket)] {
+    const int fd = socket->fd();
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    SSL_CTX* context = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate_chain_file(context, certs_.server.certificate.c_str());
+    SSL_CTX_use_PrivateKey_file(context, certs_.server.key.c_str(), SSL_FILETYPE_PEM);
+    SSL* ssl = SSL_new(context);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) == 1) {
+      char byte;
+      SSL_read(ssl, &byte, 1);  // until the client gives up
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(context);
+    ERR_clear_error();
+  });
+  EXPECT_THAT(
+      (*client_context)->Connect(std::move(client_socket), "127.0.0.1", Clock::now() + kGuard),
+      StatusIs(StatusCode::kUnavailable, HasSubstr("ALPN protocol ferry/1")));
+  server.join();
+}
+
 // R-TLS-10: Shutdown sends close_notify, which ends the peer's stream cleanly;
 // a connection dropped without it is ended too, and said to be.
 TEST_F(TlsTest, CloseNotifyEndsTheStreamCleanly) {
