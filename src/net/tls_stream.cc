@@ -139,6 +139,11 @@ std::string TlsStream::cipher_suite() const {
   return name != nullptr ? name : "";
 }
 
+std::string TlsStream::requested_server_name() const {
+  const char* name = SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name);
+  return name != nullptr ? name : "";
+}
+
 std::string TlsStream::peer_certificate_subject() const {
   X509* certificate = SSL_get1_peer_certificate(ssl_);
   if (certificate == nullptr) return "";

@@ -63,6 +63,8 @@ class TlsStream : public Stream {
   // "TLSv1.3", and the suite, e.g. "TLS_AES_256_GCM_SHA384", once connected.
   std::string protocol_version() const;
   std::string cipher_suite() const;
+  // Server side: the host name the client sent as SNI ("" when it sent none).
+  std::string requested_server_name() const;
   // The subject of the peer's verified certificate ("" when it sent none).
   std::string peer_certificate_subject() const;
 

@@ -101,6 +101,11 @@ TEST_F(TlsE2e, ServerCertificateFromAnUntrustedCaIsRefusedWithTheReason) {
                           StartsWith("error: CONNECTION_CLOSED: ")))
       << run;
   EXPECT_TRUE(tls_server_.WaitForLog("event=tls-failed", seconds(30)));
+
+  // --tls trusts the system's CAs, and none of them signed this test CA.
+  const ProcessResult system = RunTls({"--tls"});
+  EXPECT_EQ(system.exit_code, 1) << system;
+  EXPECT_THAT(system.err, HasSubstr("(certificate verify failed: ")) << system;
 }
 
 // R-TLS-5: a pinned fingerprint replaces CA verification; another pin is refused.

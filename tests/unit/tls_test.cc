@@ -196,8 +196,19 @@ TEST_F(TlsTest, CertificateForAnotherNameOrAddressFailsVerification) {
               StatusIs(StatusCode::kUnavailable, "certificate verify failed: hostname mismatch"));
   EXPECT_THAT(Handshake(ServerConfig(), ClientConfig(), "127.0.0.2").client,
               StatusIs(StatusCode::kUnavailable, "certificate verify failed: IP address mismatch"));
-  EXPECT_THAT(Handshake(ServerConfig(), ClientConfig(), "localhost").client, IsOk());
   EXPECT_THAT(Handshake(ServerConfig(), ClientConfig(), "::1").client, IsOk());
+}
+
+// R-TLS-4: a DNS name is verified and sent as SNI; an address is never sent as SNI.
+TEST_F(TlsTest, HostNameIsSentAsSniAndAnAddressIsNot) {
+  Handshaken by_name = Handshake(ServerConfig(), ClientConfig(), "localhost");
+  ASSERT_THAT(by_name.client, IsOk());
+  FERRY_ASSERT_OK(by_name.server);
+  EXPECT_EQ(by_name.server_stream->requested_server_name(), "localhost");
+  Handshaken by_address = Handshake(ServerConfig(), ClientConfig(), "127.0.0.1");
+  ASSERT_THAT(by_address.client, IsOk());
+  FERRY_ASSERT_OK(by_address.server);
+  EXPECT_EQ(by_address.server_stream->requested_server_name(), "");
 }
 
 // R-TLS-5: a pin accepts exactly the pinned certificate, even one no CA signed,
