@@ -95,7 +95,10 @@ std::unique_ptr<Stream> Server::Secure(std::unique_ptr<SocketStream> socket,
   if (stream->notes().peer_spoke_plaintext) {
     // Tell a plaintext client, in its own framing, why it is turned away (R-TLS-8).
     SocketStream* plain = stream->socket();
+    // One second for the reply and the drain together: a trickling client
+    // cannot stretch it.
     plain->SetIoTimeout(std::chrono::seconds(1));
+    plain->SetDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(1));
     v1::ServerMessage reply;
     *reply.mutable_error() = ToWireError(
         Status::Error(StatusCode::kUnsupported, "this server requires TLS"), "", /*fatal=*/true);
