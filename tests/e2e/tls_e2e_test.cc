@@ -199,6 +199,23 @@ TEST_F(TlsE2e, SilentConnectionIsClosedAtTheHandshakeDeadline) {
   close(silent);
 }
 
+// Stopping the server does not wait for a handshake that is never going to end.
+TEST_F(TlsE2e, StopEndsAHandshakeInProgress) {
+  FERRY_ASSERT_OK(StartTlsServer({"--handshake-timeout", "600"}));
+  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(tls_server_.port());
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  ASSERT_EQ(connect(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_TRUE(tls_server_.WaitForLog("event=connect", seconds(30)));
+
+  EXPECT_EQ(tls_server_.Stop(), 0);  // well before the handshake deadline; the guard is 30 s
+  EXPECT_EQ(Lines(tls_server_.Log()).back(), "ferryd: stopped");
+  close(silent);
+}
+
 // R-TLS-9: a server at its connection limit completes the TLS handshake and
 // then refuses with TOO_MANY_CONNECTIONS.
 TEST_F(TlsE2e, FullServerRefusesOverTlsWithTheTypedError) {
