@@ -9,6 +9,7 @@
 #include "src/auth/token_file.h"
 #include "src/client/shell.h"
 #include "src/codec/protobuf_logging.h"
+#include "src/net/tls.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -21,7 +22,34 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file,
                  "Present the token in the first line of this file to servers that ask for one "
                  "(default: $FERRY_TOKEN_FILE, else the token in $FERRY_TOKEN)");
+  bool tls = false;
+  ferry::TlsClientConfig tls_config;
+  app.add_flag("--tls", tls, "Connect with TLS, verifying the server against the system's CAs");
+  auto* ca = app.add_option("--tls-ca", tls_config.ca_file,
+                            "Connect with TLS, verifying the server against the CAs in FILE")
+                 ->check(CLI::ExistingFile);
+  app.add_option("--tls-pin", tls_config.pinned_fingerprint,
+                 "Connect with TLS, accepting only the server certificate whose fingerprint "
+                 "is sha256:HEX")
+      ->excludes(ca);
+  auto* cert = app.add_option("--tls-cert", tls_config.certificate_file,
+                              "Client certificate (PEM) for servers that require one; implies TLS")
+                   ->check(CLI::ExistingFile);
+  auto* key =
+      app.add_option("--tls-key", tls_config.private_key_file, "Private key (PEM) of --tls-cert")
+          ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   CLI11_PARSE(app, argc, argv);
+  if (tls || !tls_config.ca_file.empty() || !tls_config.pinned_fingerprint.empty() ||
+      !tls_config.certificate_file.empty()) {
+    auto context = ferry::TlsClientContext::Create(tls_config);
+    if (!context.ok()) {
+      std::fprintf(stderr, "ferry: %s\n", context.status().ToString().c_str());
+      return 2;
+    }
+    options.client.tls = std::move(*context);
+  }
 
   // The token file from the flag, else from the environment; a literal token
   // in the environment last (it is visible to this user's other processes).

@@ -13,6 +13,7 @@
 #include "src/codec/protobuf_logging.h"
 #include "src/fs/posix_file_system.h"
 #include "src/net/address.h"
+#include "src/net/tls.h"
 #include "src/server/request_log.h"
 #include "src/server/server.h"
 
@@ -75,6 +76,19 @@ int main(int argc, char** argv) {
                  "Seconds a transfer may go without progress")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  ferry::TlsServerConfig tls_config;
+  auto* cert = app.add_option("--tls-cert", tls_config.certificate_file,
+                              "Serve TLS with this certificate chain (PEM), leaf first")
+                   ->check(CLI::ExistingFile);
+  auto* key =
+      app.add_option("--tls-key", tls_config.private_key_file, "Private key (PEM) of --tls-cert")
+          ->check(CLI::ExistingFile);
+  app.add_option("--tls-client-ca", tls_config.client_ca_file,
+                 "Require client certificates signed by the CAs in FILE (PEM)")
+      ->check(CLI::ExistingFile)
+      ->needs(cert);
+  cert->needs(key);
+  key->needs(cert);
   CLI11_PARSE(app, argc, argv);
 
   auto address = ferry::ParseHostPort(listen, "127.0.0.1");
@@ -129,6 +143,16 @@ int main(int argc, char** argv) {
   // with NO_SPACE (R-DUR-3).
   signal(SIGXFSZ, SIG_IGN);
 
+  std::shared_ptr<const ferry::TlsServerContext> tls;
+  if (!tls_config.certificate_file.empty()) {
+    auto context = ferry::TlsServerContext::Create(tls_config);
+    if (!context.ok()) {
+      std::fprintf(stderr, "ferryd: %s\n", context.status().ToString().c_str());
+      return 2;
+    }
+    tls = std::move(*context);
+  }
+
   ferry::RequestLog log(stderr);
   ferry::ServerOptions options;
   options.listen = *address;
@@ -143,6 +167,7 @@ int main(int argc, char** argv) {
   options.session.idle_timeout = millis(idle_timeout);
   options.session.transfer_timeout = millis(transfer_timeout);
   options.session.auth_failure_delay = millis(auth_failure_delay);
+  options.tls = tls;
   auto server = ferry::Server::Create(fs->get(), &log, options);
   if (!server.ok()) {
     std::fprintf(stderr, "ferryd: %s\n", server.status().ToString().c_str());
@@ -151,10 +176,15 @@ int main(int argc, char** argv) {
   // The first line of output is the bound address, for scripts and tests.
   std::printf("listening on %s\n", (*server)->address().ToString().c_str());
   std::fflush(stdout);
-  if (!ferry::IsLoopbackHost(address->host)) {
+  if (tls != nullptr) {
+    // What clients pin with --tls-pin (R-TLS-5).
+    std::fprintf(stderr, "ferryd: TLS certificate %s%s\n", tls->fingerprint().c_str(),
+                 tls->requires_client_certificates() ? ", client certificates required" : "");
+  } else if (!ferry::IsLoopbackHost(address->host)) {
     std::fprintf(stderr,
-                 "ferryd: WARNING: serving %s without encryption or authentication on a "
-                 "non-loopback address; anyone who can reach it can read and change these files\n",
+                 "ferryd: WARNING: serving %s in plaintext (no --tls-cert) on a non-loopback "
+                 "address; anyone on the network path can read and change these files and the "
+                 "traffic\n",
                  root.c_str());
   }
 

@@ -50,9 +50,13 @@ Client::~Client() = default;
 
 StatusOr<std::unique_ptr<Client>> Client::Connect(const HostPort& server,
                                                   const ClientOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
   FERRY_ASSIGN_OR_RETURN(std::unique_ptr<SocketStream> stream,
                          ::ferry::Connect(server, options.connect_timeout));
-  return Open(std::move(stream), options);
+  if (options.tls == nullptr) return Open(std::move(stream), options);
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<TlsStream> secured,
+                         options.tls->Connect(std::move(stream), server.host, deadline));
+  return Open(std::move(secured), options);
 }
 
 StatusOr<std::unique_ptr<Client>> Client::Open(std::unique_ptr<Stream> stream,

@@ -24,6 +24,7 @@
 #include "src/fs/file_system.h"
 #include "src/net/address.h"
 #include "src/net/stream.h"
+#include "src/net/tls.h"
 
 namespace ferry {
 
@@ -36,6 +37,9 @@ struct ClientOptions {
   // The shared secret presented when the server asks for one (spec 5.9); empty:
   // none, and connecting to a server that requires one fails.
   std::string token;
+  // When set, Connect speaks TLS from the first byte and verifies the server as
+  // the context says (R-TLS-4); the TLS handshake shares connect_timeout.
+  std::shared_ptr<const TlsClientContext> tls;
 };
 
 // Progress of a transfer: bytes so far, of `total`.

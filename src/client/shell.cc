@@ -208,7 +208,19 @@ Status Shell::Connme(const Args& args) {
   if (!target.ok()) return ReportPath(target.status(), args.empty() ? "" : args[0]);
   Disconnect();
   auto client = Client::Connect(*target, options_.client);
-  if (!client.ok()) return ReportPath(client.status(), target->ToString());
+  if (!client.ok()) {
+    // Past the TCP connect, the reason is the point of the message (a
+    // certificate that does not verify, a server that requires TLS): show it
+    // without -v. Plain connect failures keep their one-word line.
+    const Status& failed = client.status();
+    if (options_.client.tls == nullptr && failed.code() == StatusCode::kUnavailable) {
+      return ReportPath(failed, target->ToString());
+    }
+    Report(Status::Error(failed.code(), ""),
+           QuoteForDisplay(target->ToString()) + " (" + EscapeForDisplay(failed.message()) + ")")
+        .IgnoreError();  // the line is printed; the caller gets the full status
+    return failed;
+  }
   client_ = std::move(*client);
   server_ = target->ToString();
   std::fprintf(out_, "connected to %s (%s, protocol %u)\n", server_.c_str(),

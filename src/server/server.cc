@@ -8,6 +8,13 @@
 namespace ferry {
 namespace {
 
+// At most this many refusals over TLS run at once; beyond that a connection
+// that finds the server full is closed before its TLS handshake (R-TLS-9), so
+// a flood of connections cannot make the refusals themselves unbounded.
+constexpr size_t kMaxTlsRefusals = 4;
+// A refusal's handshake gets no longer than this: it delays nobody else.
+constexpr std::chrono::milliseconds kRefusalHandshakeTimeout{5000};
+
 // The client's IP address from "host:port" or "[v6]:port": what the
 // per-address limit counts by.
 std::string AddressOf(const std::string& peer) {
@@ -26,7 +33,7 @@ StatusOr<std::unique_ptr<Server>> Server::Create(FileSystem* fs, RequestLog* log
 Server::~Server() {
   Stop();
   std::unique_lock<std::mutex> lock(mu_);
-  idle_.wait(lock, [&] { return active_.empty(); });
+  idle_.wait(lock, [&] { return active_.empty() && refusing_.empty(); });
 }
 
 Status Server::Run() {
@@ -41,17 +48,18 @@ Status Server::Run() {
     std::unique_lock<std::mutex> lock(mu_);
     if (active_.size() >= options_.max_connections) {
       lock.unlock();
-      Refuse(std::move(stream), "server is at its connection limit (" +
-                                    std::to_string(options_.max_connections) + " in total)");
+      TurnAway(std::move(stream), "server is at its connection limit (" +
+                                      std::to_string(options_.max_connections) + " in total)");
       continue;
     }
     size_t& from_address = per_address_[address];
     if (options_.max_connections_per_address != 0 &&
         from_address >= options_.max_connections_per_address) {
+      if (from_address == 0) per_address_.erase(address);
       lock.unlock();
-      Refuse(std::move(stream), "too many connections from your address (limit " +
-                                    std::to_string(options_.max_connections_per_address) +
-                                    " per address)");
+      TurnAway(std::move(stream), "too many connections from your address (limit " +
+                                      std::to_string(options_.max_connections_per_address) +
+                                      " per address)");
       continue;
     }
     ++from_address;
@@ -60,35 +68,127 @@ Status Server::Run() {
     std::thread(&Server::Serve, this, std::move(stream), std::move(address)).detach();
   }
   std::unique_lock<std::mutex> lock(mu_);
+  // The sockets, not any TLS layer above them: shutting a socket down is safe
+  // while its connection thread is inside OpenSSL.
   for (SocketStream* stream : active_) stream->Shutdown();
-  idle_.wait(lock, [&] { return active_.empty(); });
+  for (SocketStream* stream : refusing_) stream->Shutdown();
+  idle_.wait(lock, [&] { return active_.empty() && refusing_.empty(); });
   return Status::Ok();
 }
 
-void Server::Serve(std::unique_ptr<SocketStream> stream, std::string address) {
-  const std::string peer = stream->peer();
+void Server::TurnAway(std::unique_ptr<SocketStream> socket, const std::string& why) {
+  if (options_.tls == nullptr) {
+    const std::string peer = socket->peer();
+    Refuse(socket.get(), peer, why);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  if (refusing_.size() < kMaxTlsRefusals) {
+    refusing_.insert(socket.get());
+    lock.unlock();
+    std::thread(&Server::RefuseOverTls, this, std::move(socket), why).detach();
+    return;
+  }
+  lock.unlock();
+  log_->Event(socket->peer(), "refused",
+              Status::Error(StatusCode::kTooManyConnections, why + "; closed before TLS"));
+}
+
+void Server::Finish(std::set<SocketStream*>* set, SocketStream* key, std::unique_ptr<Stream> stream,
+                    const std::string* address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  set->erase(key);
+  if (address != nullptr) {
+    if (const auto it = per_address_.find(*address);
+        it != per_address_.end() && --it->second == 0) {
+      per_address_.erase(it);  // the map holds only addresses with live connections
+    }
+  }
+  stream.reset();  // close before anyone waiting on idle_ sees the count drop
+  if (active_.empty() && refusing_.empty()) idle_.notify_all();
+}
+
+std::unique_ptr<Stream> Server::Secure(std::unique_ptr<SocketStream> socket,
+                                       std::chrono::milliseconds timeout, bool* secured) {
+  *secured = false;
+  const std::string peer = socket->peer();
+  auto wrapped = options_.tls->Wrap(std::move(socket));
+  if (!wrapped.ok()) {
+    log_->Event(peer, "tls-failed", wrapped.status());
+    return socket;  // Wrap leaves the socket with us when it fails
+  }
+  std::unique_ptr<TlsStream> stream = std::move(*wrapped);
+  const Status handshake = stream->Handshake(std::chrono::steady_clock::now() + timeout);
+  if (handshake.ok()) {
+    *secured = true;
+    return stream;
+  }
+  log_->Event(peer, "tls-failed", handshake);
+  if (stream->notes().peer_spoke_plaintext) {
+    // Tell a plaintext client, in its own framing, why it is turned away (R-TLS-8).
+    SocketStream* plain = stream->socket();
+    // One second for the reply and the drain together: a trickling client
+    // cannot stretch it.
+    plain->SetIoTimeout(std::chrono::seconds(1));
+    plain->SetDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    v1::ServerMessage reply;
+    *reply.mutable_error() = ToWireError(
+        Status::Error(StatusCode::kUnsupported, "this server requires TLS"), "", /*fatal=*/true);
+    FrameWriter(plain).Write(reply).IgnoreError();  // best effort: it is closing anyway
+    // Closing with the rest of its Hello unread would reset the connection and
+    // could destroy the reply in flight: read (a bounded amount) until it leaves.
+    uint8_t discard[4096];
+    for (size_t drained = 0; drained < 64 * 1024;) {
+      auto n = plain->ReadSome(discard);
+      if (!n.ok()) break;
+      drained += *n;
+    }
+    plain->Shutdown();
+  }
+  return stream;
+}
+
+void Server::Serve(std::unique_ptr<SocketStream> socket, std::string address) {
+  SocketStream* const key = socket.get();
+  const std::string peer = socket->peer();
   log_->Event(peer, "connect", Status::Ok());
+  std::unique_ptr<Stream> stream;
+  if (options_.tls == nullptr) {
+    stream = std::move(socket);
+  } else {
+    // The socket lives on inside `stream` until Finish, so `key` stays valid.
+    bool secured = false;
+    stream = Secure(std::move(socket), options_.session.handshake_timeout, &secured);
+    if (!secured) return Finish(&active_, key, std::move(stream), &address);
+  }
   Session session(stream.get(), fs_, options_.session,
                   [&](const RequestRecord& record) { log_->Request(peer, record); });
   const Status ended = session.Run();
   log_->Event(peer, "disconnect", ended);
-  std::lock_guard<std::mutex> lock(mu_);
-  active_.erase(stream.get());
-  if (const auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0) {
-    per_address_.erase(it);  // the map holds only addresses with live connections
-  }
-  stream.reset();  // close before anyone waiting on idle_ sees the count drop
-  if (active_.empty()) idle_.notify_all();
+  Finish(&active_, key, std::move(stream), &address);
 }
 
-void Server::Refuse(std::unique_ptr<SocketStream> stream, const std::string& why) {
+void Server::Refuse(Stream* stream, const std::string& peer, const std::string& why) {
   stream->SetIoTimeout(std::chrono::seconds(1));
   v1::ServerMessage reply;
   const Status full = Status::Error(StatusCode::kTooManyConnections, why);
   *reply.mutable_error() = ToWireError(full, "", /*fatal=*/true);
-  FrameWriter(stream.get()).Write(reply).IgnoreError();  // best effort: it is closing anyway
+  FrameWriter(stream).Write(reply).IgnoreError();  // best effort: it is closing anyway
   stream->Shutdown();
-  log_->Event(stream->peer(), "refused", full);
+  log_->Event(peer, "refused", full);
+}
+
+void Server::RefuseOverTls(std::unique_ptr<SocketStream> socket, std::string why) {
+  SocketStream* const key = socket.get();
+  const std::string peer = socket->peer();
+  bool secured = false;
+  std::unique_ptr<Stream> stream =
+      Secure(std::move(socket),
+             std::min<std::chrono::milliseconds>(options_.session.handshake_timeout,
+                                                 kRefusalHandshakeTimeout),
+             &secured);
+  if (secured) Refuse(stream.get(), peer, why);
+  Finish(&refusing_, key, std::move(stream));
 }
 
 }  // namespace ferry

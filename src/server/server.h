@@ -13,6 +13,7 @@
 
 #include "src/fs/file_system.h"
 #include "src/net/socket.h"
+#include "src/net/tls.h"
 #include "src/server/request_log.h"
 #include "src/server/session.h"
 
@@ -25,6 +26,9 @@ struct ServerOptions {
   // limit, only the total one (R-ACCESS-3).
   size_t max_connections_per_address = limits::kDefaultMaxConnectionsPerAddress;
   SessionOptions session;
+  // When set, every connection is TLS from its first byte (R-TLS-1): the TLS
+  // handshake runs on the connection's thread, under the handshake timeout.
+  std::shared_ptr<const TlsServerContext> tls;
 };
 
 class Server {
@@ -49,10 +53,26 @@ class Server {
   Server(FileSystem* fs, RequestLog* log, ServerOptions options, std::unique_ptr<Listener> listener)
       : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {}
 
-  void Serve(std::unique_ptr<SocketStream> stream, std::string address);
+  // Serves one accepted connection; `address` is the client's IP, counted in
+  // per_address_ until the connection ends.
+  void Serve(std::unique_ptr<SocketStream> socket, std::string address);
+  // Turns a connection away with TOO_MANY_CONNECTIONS and `why` (which limit):
+  // in plaintext right here, over TLS on a thread of its own (R-TLS-9).
+  void TurnAway(std::unique_ptr<SocketStream> socket, const std::string& why);
   // Tells a client which connection limit it hit (R-STATE-8, R-ACCESS-3) and
   // closes the connection.
-  void Refuse(std::unique_ptr<SocketStream> stream, const std::string& why);
+  void Refuse(Stream* stream, const std::string& peer, const std::string& why);
+  // The refusal over TLS, on its own thread: the handshake first (R-TLS-9).
+  void RefuseOverTls(std::unique_ptr<SocketStream> socket, std::string why);
+  // Runs the TLS handshake over `socket` and returns the stream that now owns
+  // it, whatever happened; `secured` says whether the handshake succeeded. A
+  // failure is logged, and answered in plaintext to a plaintext client (R-TLS-8).
+  std::unique_ptr<Stream> Secure(std::unique_ptr<SocketStream> socket,
+                                 std::chrono::milliseconds timeout, bool* secured);
+  // Forgets a connection of `set` (and, when given, one connection from
+  // `address`) and closes it.
+  void Finish(std::set<SocketStream*>* set, SocketStream* key, std::unique_ptr<Stream> stream,
+              const std::string* address = nullptr);
 
   FileSystem* fs_;
   RequestLog* log_;
@@ -63,6 +83,7 @@ class Server {
   std::mutex mu_;
   std::condition_variable idle_;
   std::set<SocketStream*> active_;             // guarded by mu_
+  std::set<SocketStream*> refusing_;           // TLS refusals in progress; guarded by mu_
   std::map<std::string, size_t> per_address_;  // client IP -> connections; guarded by mu_
 };
 
