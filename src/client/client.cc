@@ -179,14 +179,39 @@ Status Client::CancelDownload() {
 StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& sink,
                                           const TransferOptions& options) {
   v1::ClientMessage request;
-  request.mutable_download()->set_path(std::string(remote));
+  v1::DownloadRequest* download = request.mutable_download();
+  download->set_path(std::string(remote));
+  const DownloadResume* resume =
+      options.resume != nullptr && options.resume->offset > 0 ? options.resume : nullptr;
+  if (resume != nullptr) {
+    download->set_offset(resume->offset);
+    download->set_expect_size(resume->size);
+    download->set_expect_mtime_unix_ns(resume->mtime_unix_ns);
+  }
   FERRY_RETURN_IF_ERROR(Send(request));
   FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* begin,
                          ReceiveReply(v1::ServerMessage::kDownloadBegin));
-  const uint64_t size = begin->download_begin().size();
-  StreamingDigest digest;
-  uint64_t received = 0;
-  if (options.progress) options.progress(0, size);
+  const DownloadStart start{begin->download_begin().size(), begin->download_begin().mtime_unix_ns(),
+                            begin->download_begin().offset()};
+  const uint64_t size = start.size;
+  // The server either resumes exactly where asked, for the file the caller
+  // expects, or (not knowing offsets) sends it all from 0 (R-RESUME-4).
+  if (start.offset != 0 &&
+      (resume == nullptr || start.offset > start.size || start.offset != resume->offset ||
+       start.size != resume->size || start.mtime_unix_ns != resume->mtime_unix_ns)) {
+    return Break(ProtocolError("server resumed a download at an offset not asked for"));
+  }
+  StreamingDigest fresh;
+  StreamingDigest& digest = start.offset != 0 ? *resume->prefix : fresh;
+  uint64_t received = start.offset;
+  if (options.on_begin) {
+    if (Status accepted = options.on_begin(start); !accepted.ok()) {
+      const Status cancelled = CancelDownload();
+      if (cancelled.code() != StatusCode::kCancelled) return cancelled;
+      return accepted;
+    }
+  }
+  if (options.progress) options.progress(received, size);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return CancelDownload();
     FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
@@ -220,7 +245,7 @@ StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& s
     if (!DigestFromBytes(end.xxh3_128(), &claimed) || claimed != digest.Finish()) {
       return Status::Error(StatusCode::kChecksumMismatch, "downloaded bytes fail verification");
     }
-    return TransferResult{size, claimed};
+    return TransferResult{size, claimed, start.offset};
   }
 }
 

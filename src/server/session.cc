@@ -286,60 +286,85 @@ StatusOr<bool> Session::CancelRequested() {
 }
 
 Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, RequestRecord* record) {
-  record->path = request.download().path();
+  const v1::DownloadRequest& download = request.download();
+  record->path = download.path();
   auto path = Path::Parse(record->path);
   if (!path.ok()) return Fail(path.status(), record->path);
   auto opened = fs_->OpenForRead(*path);
   if (!opened.ok()) return Fail(opened.status(), record->path);
   ReadableFile& file = **opened;
   const uint64_t size = file.info().size;
+  // A resumed download continues a file the client has begun: it must still be
+  // that file, or the client would splice two versions together (R-RESUME-2).
+  const uint64_t start = download.offset();
+  if (start > 0) {
+    if (start > download.expect_size()) {
+      return Fail(Status::Error(StatusCode::kInvalidArgument, "offset is past expect_size"),
+                  record->path);
+    }
+    if (size != download.expect_size() ||
+        file.info().mtime_unix_ns != download.expect_mtime_unix_ns()) {
+      return Fail(Status::Error(StatusCode::kSourceChanged,
+                                "the file's size or modification time has changed"),
+                  record->path);
+    }
+  }
 
   v1::ServerMessage reply;
   reply.mutable_download_begin()->set_size(size);
   reply.mutable_download_begin()->set_mtime_unix_ns(file.info().mtime_unix_ns);
+  reply.mutable_download_begin()->set_offset(start);
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
 
   transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
+  // The digest covers the whole file: the prefix the client holds is read and
+  // hashed here without being sent, so the client's kept bytes are verified too
+  // (R-RESUME-3).
   StreamingDigest digest;
   uint64_t offset = 0;
   while (offset < size) {
     auto cancel = CancelRequested();
     if (!cancel.ok()) {
       if (cancel.status().code() == StatusCode::kConnectionClosed)
-        return Outcome{cancel.status(), true, offset};
+        return Outcome{cancel.status(), true, offset - std::min(offset, start)};
       // A frame error in the frame read ahead is not about this download's path.
       Outcome out = Fail(cancel.status(), "", /*close=*/true);
-      out.bytes = offset;
+      out.bytes = offset - std::min(offset, start);
       return out;
     }
     if (*cancel) {
       Outcome out = Fail(Status::Error(StatusCode::kCancelled, "download cancelled by the client"),
                          record->path);
-      out.bytes = offset;
+      out.bytes = offset - std::min(offset, start);
       return out;
     }
+    // Reads stop at `start` so that the chunks begin exactly there.
+    const uint64_t end = offset < start ? start : size;
     const size_t want =
-        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), size - offset));
+        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), end - offset));
     auto got = file.ReadAt(offset, std::span<uint8_t>(transfer_buffer_.data(), want));
     if (!got.ok() || *got == 0) {
       const Status error =
           got.ok() ? Status::Error(StatusCode::kIoError, "file shrank while it was being sent")
                    : got.status();
       Outcome out = Fail(error, record->path);
-      out.bytes = offset;
+      out.bytes = offset - std::min(offset, start);
       return out;
     }
     const std::span<const uint8_t> data(transfer_buffer_.data(), *got);
     digest.Update(data);
-    if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
-      return Outcome{sent, true, offset};
+    if (offset >= start) {
+      if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
+        return Outcome{sent, true, offset - start};
+      }
     }
     offset += *got;
   }
+  const uint64_t sent_bytes = size - start;
   reply.mutable_download_end()->set_size(size);
   reply.mutable_download_end()->set_xxh3_128(DigestToBytes(digest.Finish()));
-  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, offset};
-  return Outcome{Status::Ok(), false, offset};
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, sent_bytes};
+  return Outcome{Status::Ok(), false, sent_bytes};
 }
 
 Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, RequestRecord* record) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "src/codec/limits.h"
 #include "src/fs/in_memory_file_system.h"
 #include "src/net/socket.h"
 #include "src/server/session.h"
@@ -146,6 +147,209 @@ TEST_F(ClientTest, RefusedUploadReportsTheServerErrorAndTheConnectionStaysInStep
   ASSERT_TRUE(client_->connected());
   EXPECT_THAT(fs_.ReadFileForTest(P("taken.bin")), IsOkAndHolds("old"));
   EXPECT_THAT(client_->Stat("taken.bin"), IsOk());
+}
+
+// --- resume (spec 7.8) ------------------------------------------------------------
+
+std::span<const uint8_t> Bytes(std::string_view text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+// R-RESUME-1, R-RESUME-3: only the bytes after the kept prefix arrive, and the
+// result is verified against the whole file's digest.
+TEST_F(ClientTest, ResumedDownloadReceivesOnlyTheRestAndVerifiesTheWholeFile) {
+  const std::string content = Pattern(kFileBytes);
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), content));
+  auto info = fs_.Stat(P("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  const uint64_t kept = kFileBytes / 3;
+  StreamingDigest prefix;
+  prefix.Update(Bytes(std::string_view(content).substr(0, kept)));
+  const DownloadResume resume{kept, info->size, info->mtime_unix_ns, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  DownloadStart announced;
+  options.on_begin = [&](const DownloadStart& start) {
+    announced = start;
+    return Status::Ok();
+  };
+  std::string received;
+  auto result = client_->Download(
+      "f.bin",
+      [&](std::span<const uint8_t> data) {
+        received.append(reinterpret_cast<const char*>(data.data()), data.size());
+        return Status::Ok();
+      },
+      options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(announced.offset, kept);
+  EXPECT_EQ(announced.size, content.size());
+  EXPECT_EQ(result->resumed_from, kept);
+  EXPECT_EQ(result->size, content.size());
+  EXPECT_TRUE(received == content.substr(kept));
+  EXPECT_EQ(result->digest, DigestOf(Bytes(content)));
+}
+
+// R-RESUME-3: a kept prefix that is not the file's start fails verification.
+TEST_F(ClientTest, ResumeOntoAWrongPrefixIsAChecksumMismatch) {
+  const std::string content = Pattern(kFileBytes);
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), content));
+  auto info = fs_.Stat(P("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  std::string wrong = content.substr(0, 1000);
+  wrong[500] ^= 1;
+  StreamingDigest prefix;
+  prefix.Update(Bytes(wrong));
+  const DownloadResume resume{wrong.size(), info->size, info->mtime_unix_ns, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  auto result = client_->Download(
+      "f.bin", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  EXPECT_THAT(result, StatusIs(StatusCode::kChecksumMismatch));
+  EXPECT_TRUE(client_->connected());
+}
+
+// R-RESUME-2: the file changed since the prefix was kept: SOURCE_CHANGED, no
+// byte reaches the sink, and the connection stays in step.
+TEST_F(ClientTest, ResumeOfAChangedFileIsSourceChanged) {
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), Pattern(kFileBytes)));
+  auto info = fs_.Stat(P("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  StreamingDigest prefix;
+  const DownloadResume resume{10, info->size, info->mtime_unix_ns - 1, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  bool called = false;
+  auto result = client_->Download(
+      "f.bin",
+      [&](std::span<const uint8_t>) {
+        called = true;
+        return Status::Ok();
+      },
+      options);
+  EXPECT_THAT(result, StatusIs(StatusCode::kSourceChanged));
+  EXPECT_FALSE(called);
+  ASSERT_TRUE(client_->connected());
+  EXPECT_THAT(client_->Stat("f.bin"), IsOk());
+}
+
+// A hand-written server for the replies a real Session never gives: it
+// completes the handshake, reads one DownloadRequest and answers `content`
+// from `begin.offset()` on with the whole file's digest.
+class ScriptedServerTest : public ::testing::Test {
+ protected:
+  void Serve(v1::DownloadBegin begin, std::string content) {
+    int fds[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    server_stream_ = std::make_unique<SocketStream>(fds[0]);
+    server_ = std::thread([this, begin, content] {
+      FrameReader reader(server_stream_.get(), limits::kMaxFrameBytesCeiling);
+      FrameWriter writer(server_stream_.get());
+      DecodedFrame<v1::ClientMessage> frame;
+      if (!reader.ReadFrame().ok()) return;  // Hello
+      v1::ServerMessage reply;
+      v1::Welcome* welcome = reply.mutable_welcome();
+      welcome->set_version(1);
+      welcome->set_max_frame_bytes(kFrameBytes);
+      welcome->set_max_chunk_bytes(kFrameBytes - limits::kChunkOverheadBytes);
+      if (!writer.Write(reply).ok()) return;
+      auto request = reader.ReadFrame();
+      if (!request.ok() || !DecodeClientFrame(*request, &frame).ok()) return;
+      requested_offset_ = frame.message.download().offset();
+      *reply.mutable_download_begin() = begin;
+      if (!writer.Write(reply).ok()) return;
+      const std::string rest = content.substr(begin.offset());
+      if (!rest.empty() && !writer.WriteChunk(Bytes(rest)).ok()) return;
+      reply.mutable_download_end()->set_size(content.size());
+      reply.mutable_download_end()->set_xxh3_128(DigestToBytes(DigestOf(Bytes(content))));
+      writer.Write(reply).IgnoreError();
+      while (reader.ReadFrame().ok()) {
+      }
+    });
+    ClientOptions options;
+    options.max_frame_bytes = kFrameBytes;
+    auto client = Client::Open(std::make_unique<SocketStream>(fds[1]), options);
+    ASSERT_THAT(client, IsOk());
+    client_ = std::move(*client);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    if (server_.joinable()) server_.join();
+  }
+
+  std::unique_ptr<SocketStream> server_stream_;
+  std::thread server_;
+  std::unique_ptr<Client> client_;
+  uint64_t requested_offset_ = 0;
+};
+
+// R-RESUME-4: a server that does not resume answers offset 0 with the whole
+// file; the client is told to drop its prefix and verifies the file from 0.
+TEST_F(ScriptedServerTest, ServerThatIgnoresTheOffsetSendsTheWholeFile) {
+  const std::string content = "the whole file, sent from its first byte";
+  v1::DownloadBegin begin;
+  begin.set_size(content.size());
+  begin.set_mtime_unix_ns(5);
+  Serve(begin, content);
+  ASSERT_NE(client_, nullptr);
+  StreamingDigest prefix;
+  prefix.Update(Bytes("the whole"));
+  const DownloadResume resume{9, content.size(), 5, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  uint64_t announced_offset = 99;
+  options.on_begin = [&](const DownloadStart& start) {
+    announced_offset = start.offset;
+    return Status::Ok();
+  };
+  std::string received;
+  auto result = client_->Download(
+      "f",
+      [&](std::span<const uint8_t> data) {
+        received.append(reinterpret_cast<const char*>(data.data()), data.size());
+        return Status::Ok();
+      },
+      options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(requested_offset_, 9u);
+  EXPECT_EQ(announced_offset, 0u);
+  EXPECT_EQ(result->resumed_from, 0u);
+  EXPECT_EQ(received, content);
+}
+
+// R-RESUME-4: a resume at an offset other than the one asked for is a
+// protocol violation: the client closes the connection.
+TEST_F(ScriptedServerTest, ResumeAtAnotherOffsetIsAViolation) {
+  const std::string content = "0123456789abcdef";
+  v1::DownloadBegin begin;
+  begin.set_size(content.size());
+  begin.set_mtime_unix_ns(5);
+  begin.set_offset(4);
+  Serve(begin, content);
+  ASSERT_NE(client_, nullptr);
+  StreamingDigest prefix;
+  prefix.Update(Bytes("01234567"));
+  const DownloadResume resume{8, content.size(), 5, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  auto result = client_->Download(
+      "f", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
+  EXPECT_FALSE(client_->connected());
+}
+
+// R-RESUME-4: an offset the client did not ask for is a violation too.
+TEST_F(ScriptedServerTest, UnaskedResumeIsAViolation) {
+  const std::string content = "0123456789abcdef";
+  v1::DownloadBegin begin;
+  begin.set_size(content.size());
+  begin.set_offset(4);
+  Serve(begin, content);
+  ASSERT_NE(client_, nullptr);
+  auto result = client_->Download("f", [](std::span<const uint8_t>) { return Status::Ok(); });
+  EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
+  EXPECT_FALSE(client_->connected());
 }
 
 }  // namespace
