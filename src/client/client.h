@@ -71,6 +71,17 @@ struct TransferOptions {
   // (a fresh download, or a server that does not resume): the caller then drops
   // any prefix it held. A failure cancels the download and is returned.
   std::function<Status(const DownloadStart&)> on_begin;
+
+  // Upload only. Ask the server to keep what it received if the connection is
+  // lost (spec 7.8), and continue the earlier upload `resume_id` names, if the
+  // server still holds it for the same path and size (else it starts afresh).
+  bool resumable = false;
+  std::string resume_id;
+  // Upload only, with resumable. Called once UploadReady has come, before any
+  // byte is sent: the id that names this attempt for a later resume, and the
+  // bytes the server already holds (they are read from the source and hashed,
+  // not sent). A failure cancels the upload and is returned.
+  std::function<Status(std::string_view resume_id, uint64_t offset)> on_ready;
 };
 
 struct TransferResult {

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
+#include "src/codec/limits.h"
 #include "src/fs/errno_status.h"
 
 namespace ferry {
@@ -52,36 +54,60 @@ struct Sidecar {
   int64_t mtime_unix_ns = 0;
 };
 
-// Parses a sidecar Begin wrote; anything else (missing, torn, foreign) is an error.
-StatusOr<Sidecar> ReadSidecar(const std::string& path) {
-  const Status bad = Status::Error(StatusCode::kInvalidArgument, "unusable sidecar " + path);
+std::string Unhex(std::string_view digits) {
+  std::string out;
+  for (size_t i = 0; i + 1 < digits.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(digits.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+// The whole of a small file, or an error; O_NOFOLLOW so a planted link is not read.
+StatusOr<std::string> ReadSmallFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return bad;
+  if (fd < 0) return ErrnoToStatus(errno, path);
   char buffer[16 * 1024];
   const ssize_t n = read(fd, buffer, sizeof(buffer));
   close(fd);
-  if (n <= 0 || n == static_cast<ssize_t>(sizeof(buffer))) return bad;
+  if (n < 0 || n == static_cast<ssize_t>(sizeof(buffer))) {
+    return Status::Error(StatusCode::kInvalidArgument, "unusable " + path);
+  }
+  return std::string(buffer, static_cast<size_t>(n));
+}
+
+// Writes a small file whole: to a temporary name, then renamed over `path`, so
+// a reader sees the old or the new content, never a torn one.
+Status WriteSmallFile(const std::string& path, std::string_view text) {
+  const std::string temp = path + ".new";
+  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoToStatus(errno, path);
+  const ssize_t n = write(fd, text.data(), text.size());
+  const int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(text.size()) || rename(temp.c_str(), path.c_str()) != 0) {
+    const int failure = n < 0 ? err : (n != static_cast<ssize_t>(text.size()) ? ENOSPC : errno);
+    unlink(temp.c_str());
+    return ErrnoToStatus(failure, path);
+  }
+  return Status::Ok();
+}
+
+// Parses a sidecar Begin wrote; anything else (missing, torn, foreign) is an error.
+StatusOr<Sidecar> ReadSidecar(const std::string& path) {
+  const Status bad = Status::Error(StatusCode::kInvalidArgument, "unusable sidecar " + path);
+  auto text = ReadSmallFile(path);
+  if (!text.ok()) return bad;
   char hex[2 * 8192 + 1];
   unsigned long long size = 0;
   long long mtime = 0;
   int consumed = 0;
-  const std::string text(buffer, static_cast<size_t>(n));
   const std::string format =
       std::string(kSidecarMagic) + "\nremote %16384[0-9a-f]\nsize %llu\nmtime %lld\nend\n%n";
-  if (std::sscanf(text.c_str(), format.c_str(), hex, &size, &mtime, &consumed) != 3 ||
-      consumed != static_cast<int>(text.size())) {
+  if (std::sscanf(text->c_str(), format.c_str(), hex, &size, &mtime, &consumed) != 3 ||
+      consumed != static_cast<int>(text->size()) || std::string_view(hex).size() % 2 != 0) {
     return bad;
   }
-  Sidecar sidecar;
-  const std::string_view digits(hex);
-  if (digits.size() % 2 != 0) return bad;
-  for (size_t i = 0; i < digits.size(); i += 2) {
-    sidecar.remote.push_back(
-        static_cast<char>(std::stoi(std::string(digits.substr(i, 2)), nullptr, 16)));
-  }
-  sidecar.size = size;
-  sidecar.mtime_unix_ns = mtime;
-  return sidecar;
+  return Sidecar{Unhex(hex), size, mtime};
 }
 
 }  // namespace
@@ -105,7 +131,9 @@ StatusOr<std::unique_ptr<LocalSource>> LocalSource::Open(const std::string& path
     return Status::Error(
         S_ISDIR(st.st_mode) ? StatusCode::kIsADirectory : StatusCode::kNotARegularFile, path);
   }
-  return std::unique_ptr<LocalSource>(new LocalSource(fd, static_cast<uint64_t>(st.st_size)));
+  return std::unique_ptr<LocalSource>(new LocalSource(
+      fd, static_cast<uint64_t>(st.st_size),
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec));
 }
 
 LocalSource::~LocalSource() { close(fd_); }
@@ -261,6 +289,77 @@ Status LocalDownload::Commit() {
   committed_ = true;
   unlink(info_.c_str());
   return Status::Ok();
+}
+
+std::string UploadStateDirectory() {
+  if (const char* dir = getenv("FERRY_STATE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* dir = getenv("XDG_STATE_HOME"); dir != nullptr && *dir == '/') {
+    return std::string(dir) + "/ferry";
+  }
+  if (const char* home = getenv("HOME"); home != nullptr && *home == '/') {
+    return std::string(home) + "/.local/state/ferry";
+  }
+  return "";
+}
+
+namespace {
+
+constexpr std::string_view kUploadRecordMagic = "ferry-upload 1";
+
+// One file per (server, remote), named by their digest: any bytes in either
+// make a safe file name.
+std::string UploadRecordPath(const std::string& dir, std::string_view server,
+                             std::string_view remote) {
+  std::string key(server);
+  key.push_back('\0');
+  key.append(remote);
+  return dir + "/upload-" +
+         DigestToHex(DigestOf({reinterpret_cast<const uint8_t*>(key.data()), key.size()}));
+}
+
+Status MakeDirectories(const std::string& dir) {
+  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    const std::string prefix = dir.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoToStatus(errno, prefix);
+    if (slash == std::string::npos) return Status::Ok();
+  }
+}
+
+}  // namespace
+
+StatusOr<UploadRecord> LoadUploadRecord(const std::string& dir, std::string_view server,
+                                        std::string_view remote) {
+  const std::string path = UploadRecordPath(dir, server, remote);
+  auto text = ReadSmallFile(path);
+  if (!text.ok()) return Status::Error(StatusCode::kNotFound, path);
+  char id[2 * limits::kResumeIdBytes + 1];
+  char local[2 * 4096 + 1];
+  unsigned long long size = 0;
+  long long mtime = 0;
+  int consumed = 0;
+  const std::string format =
+      std::string(kUploadRecordMagic) +
+      "\nid %32[0-9a-f]\nlocal %8192[0-9a-f]\nsize %llu\nmtime %lld\nend\n%n";
+  if (std::sscanf(text->c_str(), format.c_str(), id, local, &size, &mtime, &consumed) != 4 ||
+      consumed != static_cast<int>(text->size()) ||
+      std::string_view(id).size() != 2 * limits::kResumeIdBytes) {
+    return Status::Error(StatusCode::kNotFound, path);
+  }
+  return UploadRecord{Unhex(id), Unhex(local), size, mtime};
+}
+
+Status SaveUploadRecord(const std::string& dir, std::string_view server, std::string_view remote,
+                        const UploadRecord& record) {
+  FERRY_RETURN_IF_ERROR(MakeDirectories(dir));
+  const std::string text = std::string(kUploadRecordMagic) + "\nid " + HexOf(record.resume_id) +
+                           "\nlocal " + HexOf(record.local) + "\nsize " +
+                           std::to_string(record.size) + "\nmtime " +
+                           std::to_string(record.mtime_unix_ns) + "\nend\n";
+  return WriteSmallFile(UploadRecordPath(dir, server, remote), text);
+}
+
+void ForgetUploadRecord(const std::string& dir, std::string_view server, std::string_view remote) {
+  unlink(UploadRecordPath(dir, server, remote).c_str());
 }
 
 }  // namespace ferry

@@ -26,13 +26,16 @@ class LocalSource {
   LocalSource& operator=(const LocalSource&) = delete;
 
   uint64_t size() const { return size_; }
+  int64_t mtime_unix_ns() const { return mtime_unix_ns_; }
   // Fills `out` as far as the file allows; 0 at end of file.
   StatusOr<size_t> Read(std::span<uint8_t> out);
 
  private:
-  LocalSource(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  LocalSource(int fd, uint64_t size, int64_t mtime_unix_ns)
+      : fd_(fd), size_(size), mtime_unix_ns_(mtime_unix_ns) {}
   int fd_;
   uint64_t size_;
+  int64_t mtime_unix_ns_;
 };
 
 // A download being written to the local disk. Bytes go to a hidden partial file
@@ -102,6 +105,28 @@ class LocalDownload {
   bool committed_ = false;
   bool kept_ = false;
 };
+
+// What the client remembers about an interrupted resumable upload (spec 7.8):
+// the id the server gave it, and the local file it came from, so that a resume
+// of a file that changed since starts afresh. One record per server and remote
+// path, in a small file under the state directory.
+struct UploadRecord {
+  std::string resume_id;
+  std::string local;  // absolute path of the source
+  uint64_t size = 0;
+  int64_t mtime_unix_ns = 0;
+};
+
+// Where the records live: $FERRY_STATE_DIR, else $XDG_STATE_HOME/ferry, else
+// $HOME/.local/state/ferry; "" when none of these is set.
+std::string UploadStateDirectory();
+// kNotFound when there is no intact record.
+StatusOr<UploadRecord> LoadUploadRecord(const std::string& dir, std::string_view server,
+                                        std::string_view remote);
+// Creates the directory (0700) if needed.
+Status SaveUploadRecord(const std::string& dir, std::string_view server, std::string_view remote,
+                        const UploadRecord& record);
+void ForgetUploadRecord(const std::string& dir, std::string_view server, std::string_view remote);
 
 // True if `path` names an existing directory on the local disk.
 bool IsLocalDirectory(const std::string& path);

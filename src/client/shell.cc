@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 #include "src/base/text.h"
 #include "src/client/command_line.h"
@@ -126,9 +127,12 @@ const Shell::Command Shell::kCommands[] = {
      1, 2, "fa", true, &Shell::Download},
     {"reget", "reget [-f] REMOTE [LOCAL]", "resume an interrupted download (download -a)", 1, 2,
      "f", true, &Shell::Reget},
-    {"upload", "upload [-f] LOCAL [REMOTE]",
-     "copy a local file to the server (-f: replace an existing remote file)", 1, 2, "f", true,
-     &Shell::Upload},
+    {"upload", "upload [-f] [-a] LOCAL [REMOTE]",
+     "copy a local file to the server (-f: replace an existing remote file; -a: resume an "
+     "interrupted one)",
+     1, 2, "fa", true, &Shell::Upload},
+    {"reput", "reput [-f] LOCAL [REMOTE]", "resume an interrupted upload (upload -a)", 1, 2, "f",
+     true, &Shell::Reput},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help},
 };
@@ -334,7 +338,16 @@ Status Shell::Get(const Args& raw_args, bool resume) {
   return Status::Ok();
 }
 
-Status Shell::Upload(const Args& raw_args) {
+Status Shell::Upload(const Args& args) {
+  Args rest = args;
+  const std::string flags = TakeFlags(&rest, "fa");
+  if (Has(flags, 'f')) rest.insert(rest.begin(), "-f");
+  return Put(rest, Has(flags, 'a'));
+}
+
+Status Shell::Reput(const Args& args) { return Put(args, /*resume=*/true); }
+
+Status Shell::Put(const Args& raw_args, bool resume) {
   Args args = raw_args;
   TransferOptions transfer;
   transfer.overwrite = Has(TakeFlags(&args, "f"), 'f');
@@ -343,14 +356,49 @@ Status Shell::Upload(const Args& raw_args) {
   if (remote.ends_with('/')) remote += BaseName(local);
   auto source = LocalSource::Open(local);
   if (!source.ok()) return ReportPath(source.status(), local);
+  // Every upload is resumable: the server keeps what it received if the
+  // connection is lost, and the id goes in a record for reput (spec 7.8). The
+  // record names the source as it is now; a source that changed since starts
+  // afresh (R-RESUME-10).
+  std::error_code ec;
+  const std::string absolute = std::filesystem::absolute(local, ec).string();
+  const std::string state = UploadStateDirectory();
+  const UploadRecord current{"", absolute, (*source)->size(), (*source)->mtime_unix_ns()};
+  transfer.resumable = true;
+  if (resume && !state.empty()) {
+    auto record = LoadUploadRecord(state, server_, remote);
+    if (record.ok() && record->local == current.local && record->size == current.size &&
+        record->mtime_unix_ns == current.mtime_unix_ns) {
+      transfer.resume_id = record->resume_id;
+    }
+  }
+  transfer.on_ready = [&](std::string_view id, uint64_t) {
+    if (state.empty() || id.empty()) return Status::Ok();
+    UploadRecord record = current;
+    record.resume_id = std::string(id);
+    // Without the record only reput is lost, not the upload.
+    SaveUploadRecord(state, server_, remote, record).IgnoreError();
+    return Status::Ok();
+  };
   const auto start = std::chrono::steady_clock::now();
   auto result = client_->Upload(
       remote, (*source)->size(), [&](std::span<uint8_t> out) { return (*source)->Read(out); },
       transfer);
-  if (!result.ok()) return ReportPath(result.status(), remote);
-  std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(local).c_str(),
+  if (!result.ok()) {
+    // The server keeps an upload only when the connection is lost; after any
+    // reply (an error, or CANCELLED) it has nothing left to resume.
+    if (!state.empty() && client_->connected()) ForgetUploadRecord(state, server_, remote);
+    return ReportPath(result.status(), remote);
+  }
+  if (!state.empty()) ForgetUploadRecord(state, server_, remote);
+  const uint64_t moved = result->size - result->resumed_from;
+  std::string resumed;
+  if (result->resumed_from > 0) {
+    resumed = "resumed after " + std::to_string(result->resumed_from) + " bytes, ";
+  }
+  std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s%s)\n", QuoteForDisplay(local).c_str(),
                QuoteForDisplay(remote).c_str(), static_cast<unsigned long long>(result->size),
-               Rate(result->size, std::chrono::steady_clock::now() - start).c_str());
+               resumed.c_str(), Rate(moved, std::chrono::steady_clock::now() - start).c_str());
   return Status::Ok();
 }
 

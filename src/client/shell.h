@@ -56,6 +56,9 @@ class Shell {
   Status Download(const Args& args);
   Status Reget(const Args& args);
   Status Upload(const Args& args);
+  Status Reput(const Args& args);
+  // upload/reput: `resume` continues an upload an interrupted attempt left.
+  Status Put(const Args& args, bool resume);
   // download/reget: `resume` continues a partial an interrupted download left.
   Status Get(const Args& args, bool resume);
   Status Byebye(const Args& args);

@@ -384,17 +384,57 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
     return DiscardUploadData(Fail(
         Status::Error(StatusCode::kInvalidArgument, "size is larger than 2^63-1"), record->path));
   }
-  auto pending = fs_->CreateUpload(*path, UploadOptions{size, overwrite});
+  // Resume (spec 7.8): continue the kept upload the id names, if it is still
+  // there for this path and size; otherwise start afresh, never spliced.
+  const bool resumable = upload.resumable() && options_.kept_uploads != nullptr;
+  std::unique_ptr<KeptUpload> kept;
+  if (resumable && !upload.resume_id().empty()) {
+    kept = options_.kept_uploads->Take(upload.resume_id(), *path, size);
+  }
+  const UploadOptions upload_options{size, overwrite};
+  const bool resuming = kept != nullptr;
+  auto pending = resuming ? fs_->ResumeUpload(*path, upload_options, std::move(kept))
+                          : fs_->CreateUpload(*path, upload_options);
   if (!pending.ok()) return DiscardUploadData(Fail(pending.status(), record->path));
+  // A new id for every attempt: an id is spent once it has been presented.
+  std::string resume_id;
+  if (resumable) {
+    auto id = KeptUploads::NewId();
+    if (!id.ok()) return DiscardUploadData(Fail(id.status(), record->path));
+    resume_id = std::move(*id);
+  }
+  // The kept prefix counts towards the whole file's digest (R-RESUME-7): read it
+  // back once, before the rest arrives.
+  StreamingDigest digest;
+  const uint64_t offset = resuming ? (*pending)->resumed_size() : 0;
+  transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
+  for (uint64_t hashed = 0; hashed < offset;) {
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), offset - hashed));
+    auto got = (*pending)->ReadBack(hashed, std::span<uint8_t>(transfer_buffer_.data(), want));
+    if (!got.ok() || *got == 0) {
+      pending->reset();
+      return DiscardUploadData(
+          Fail(got.ok() ? Status::Error(StatusCode::kIoError, "kept upload shrank") : got.status(),
+               record->path));
+    }
+    digest.Update(std::span<const uint8_t>(transfer_buffer_.data(), *got));
+    hashed += *got;
+  }
 
   v1::ServerMessage reply;
-  reply.mutable_upload_ready();
-  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
-  return ReceiveUpload(std::move(*pending), record->path, size);
+  reply.mutable_upload_ready()->set_offset(offset);
+  reply.mutable_upload_ready()->set_resume_id(resume_id);
+  if (const Status sent = Send(reply); !sent.ok()) {
+    // The client is gone before it heard the id: what is kept cannot be named.
+    return Outcome{sent, true};
+  }
+  return ReceiveUpload(std::move(*pending), record->path, size, offset, &digest, resume_id);
 }
 
 Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
-                                        const std::string& path, uint64_t size) {
+                                        const std::string& path, uint64_t size, uint64_t offset,
+                                        StreamingDigest* digest, const std::string& resume_id) {
   // Every failure discards the temporary before its Error is sent: once the
   // client reads the Error, no temporary remains (R-UPLOAD-14, R-UPLOAD-7).
   // The fatal ones are framing and protocol violations: about the connection,
@@ -404,15 +444,28 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
     return Fail(status, close ? std::string() : path, close);
   };
   DecodedFrame<v1::ClientMessage> frame;
-  StreamingDigest digest;
-  uint64_t received = 0;
+  uint64_t received = offset;
+  // A resumable upload whose data phase ends because no frame could be read
+  // (connection lost or broken, stalled) keeps what it has for a later
+  // attempt (R-RESUME-6). Every byte kept came from a complete, accepted chunk.
+  const auto keep = [&] {
+    if (resume_id.empty()) return;
+    auto kept = upload->Keep();
+    upload.reset();
+    if (kept.ok()) {
+      options_.kept_uploads->Put(resume_id, *Path::Parse(path), size, std::move(*kept));
+    }
+  };
   while (true) {
     auto payload = reader_.ReadFrame();
     if (!payload.ok()) {
+      keep();
       if (payload.status().code() == StatusCode::kConnectionClosed) {
-        return Outcome{payload.status(), true, received};
+        return Outcome{payload.status(), true, received - offset};
       }
-      return fail(payload.status(), /*close=*/true);
+      Outcome out = fail(payload.status(), /*close=*/true);
+      out.bytes = received - offset;
+      return out;
     }
     if (const Status decoded = DecodeClientFrame(*payload, &frame); !decoded.ok()) {
       return fail(decoded, /*close=*/true);
@@ -428,10 +481,10 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
       }
       if (!status.ok()) {
         Outcome out = DiscardUploadData(fail(status));
-        out.bytes = received;
+        out.bytes = received - offset;
         return out;
       }
-      digest.Update(frame.chunk);
+      digest->Update(frame.chunk);
       received += frame.chunk.size();
       continue;
     }
@@ -450,7 +503,7 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
         if (!DigestFromBytes(end.xxh3_128(), &claimed)) {
           return fail(Status::Error(StatusCode::kInvalidArgument, "xxh3_128 must be 16 bytes"));
         }
-        const Digest actual = digest.Finish();
+        const Digest actual = digest->Finish();
         if (claimed != actual) {
           return fail(Status::Error(StatusCode::kChecksumMismatch,
                                     "digest of received bytes does not match"));
@@ -460,8 +513,10 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
         }
         reply.mutable_upload_done()->set_size(size);
         reply.mutable_upload_done()->set_xxh3_128(DigestToBytes(actual));
-        if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, received};
-        return Outcome{Status::Ok(), false, received};
+        if (const Status sent = Send(reply); !sent.ok()) {
+          return Outcome{sent, true, received - offset};
+        }
+        return Outcome{Status::Ok(), false, received - offset};
       }
       default:
         return fail(Status::Error(StatusCode::kUnexpectedMessage,

@@ -136,5 +136,163 @@ TEST_F(ResumeConformance, OnlyTheMissingBytesAreSent) {
       "cmd=download path=\"counted.bin\" bytes=" + std::to_string(size - 1500000) + " result=OK"));
 }
 
+// --- upload ---------------------------------------------------------------------
+
+v1::ClientMessage ResumableUploadMessage(std::string_view path, uint64_t size,
+                                         std::string_view id = "", bool overwrite = false) {
+  v1::ClientMessage message = UploadMessage(path, size, overwrite);
+  message.mutable_upload()->set_resumable(true);
+  message.mutable_upload()->set_resume_id(std::string(id));
+  return message;
+}
+
+class UploadResumeConformance : public ResumeConformance {
+ protected:
+  // On a connection of its own: a resumable upload of `content` (whole size
+  // announced) that sends its first `sent` bytes and then drops the
+  // connection. Returns the id UploadReady gave, once the server has logged
+  // the upload's end.
+  std::string UploadAndDrop(std::string_view path, std::string_view content, size_t sent) {
+    std::unique_ptr<RawConnection> connection = OpenSession();
+    if (connection == nullptr) return "";
+    const ServerFrame ready = Call(*connection, ResumableUploadMessage(path, content.size()));
+    EXPECT_THAT(ready, HasBody(v1::ServerMessage::kUploadReady));
+    EXPECT_EQ(ready.message.upload_ready().offset(), 0u);
+    for (size_t at = 0; at < sent; at += 65000) {
+      FERRY_EXPECT_OK(
+          connection->SendChunk(content.substr(at, std::min<size_t>(65000, sent - at))));
+    }
+    connection.reset();  // the connection is lost mid-upload
+    EXPECT_TRUE(WaitForLog("cmd=upload path=\"" + std::string(path) +
+                           "\" bytes=" + std::to_string(sent) + " result=CONNECTION_CLOSED"));
+    return ready.message.upload_ready().resume_id();
+  }
+
+  // Sends the chunks for content[from, end) and UploadEnd for the whole content.
+  ServerFrame Finish(std::string_view content, size_t from) {
+    for (size_t at = from; at < content.size(); at += 65000) {
+      if (!client().SendChunk(content.substr(at, 65000)).ok()) return ServerFrame{};
+    }
+    return Call(client(), UploadEndMessage(content.size(), WireDigest(content)));
+  }
+
+  static std::string Pattern(size_t size, int seed) {
+    std::string out(size, '\0');
+    for (size_t i = 0; i < size; ++i) out[i] = static_cast<char>((i * 7 + seed) ^ (i >> 9));
+    return out;
+  }
+};
+
+// R-RESUME-6, R-RESUME-7: the dropped upload's bytes are kept hidden (never
+// listed, target untouched); presenting the id continues after them, only the
+// rest crosses the wire, and the committed file is the whole content.
+TEST_F(UploadResumeConformance, DroppedUploadIsContinuedByItsIdWithoutResendingThePrefix) {
+  const std::string content = Pattern(700000, 1);
+  const std::string id = UploadAndDrop("big.bin", content, 260000);
+  ASSERT_EQ(id.size(), 16u);
+  EXPECT_EQ(Temporaries().size(), 1u);
+  EXPECT_FALSE(Exists("big.bin"));
+  const std::vector<ServerFrame> listing =
+      (client().SendFrame(ListMessage("")).ok() ? ReadListing(client())
+                                                : std::vector<ServerFrame>{});
+  ASSERT_FALSE(listing.empty());
+  EXPECT_EQ(listing.back().message.list().entries_size(), 0);
+
+  const ServerFrame ready = Call(client(), ResumableUploadMessage("big.bin", content.size(), id));
+  ASSERT_THAT(ready, HasBody(v1::ServerMessage::kUploadReady));
+  EXPECT_EQ(ready.message.upload_ready().offset(), 260000u);
+  EXPECT_EQ(ready.message.upload_ready().resume_id().size(), 16u);
+  EXPECT_NE(ready.message.upload_ready().resume_id(), id);
+  const ServerFrame done = Finish(content, 260000);
+  ASSERT_THAT(done, HasBody(v1::ServerMessage::kUploadDone));
+  EXPECT_EQ(done.message.upload_done().size(), content.size());
+  EXPECT_EQ(done.message.upload_done().xxh3_128(), WireDigest(content));
+  EXPECT_TRUE(Get("big.bin") == content);
+  EXPECT_THAT(Temporaries(), ::testing::IsEmpty());
+  EXPECT_TRUE(WaitForLog("cmd=upload path=\"big.bin\" bytes=" + std::to_string(700000 - 260000) +
+                         " result=OK"));
+}
+
+// R-RESUME-7: the kept prefix counts towards the digest: a client that sends
+// the digest of only what it sent this time gets CHECKSUM_MISMATCH, and
+// nothing is committed or left behind.
+TEST_F(UploadResumeConformance, UploadEndDigestCoversTheKeptPrefix) {
+  const std::string content = Pattern(200000, 2);
+  const std::string id = UploadAndDrop("d.bin", content, 100000);
+  const ServerFrame ready = Call(client(), ResumableUploadMessage("d.bin", content.size(), id));
+  ASSERT_EQ(ready.message.upload_ready().offset(), 100000u);
+  FERRY_ASSERT_OK(client().SendChunk(std::string_view(content).substr(100000, 60000)));
+  FERRY_ASSERT_OK(client().SendChunk(std::string_view(content).substr(160000)));
+  EXPECT_THAT(
+      Call(client(),
+           UploadEndMessage(content.size(), WireDigest(std::string_view(content).substr(100000)))),
+      IsError(v1::CHECKSUM_MISMATCH));
+  EXPECT_FALSE(Exists("d.bin"));
+  EXPECT_THAT(Temporaries(), ::testing::IsEmpty());
+}
+
+// R-RESUME-8: an id presented for another size, or a second time, or one the
+// server never gave, starts afresh at offset 0 with a new id; what the id named
+// is removed, never joined to another upload.
+TEST_F(UploadResumeConformance, MismatchingSpentOrUnknownIdsStartAfresh) {
+  const std::string content = Pattern(150000, 3);
+  const std::string id = UploadAndDrop("m.bin", content, 90000);
+  ASSERT_EQ(Temporaries().size(), 1u);
+  const std::string shorter = content.substr(0, 120000);
+  ServerFrame ready = Call(client(), ResumableUploadMessage("m.bin", shorter.size(), id));
+  ASSERT_THAT(ready, HasBody(v1::ServerMessage::kUploadReady));
+  EXPECT_EQ(ready.message.upload_ready().offset(), 0u);
+  EXPECT_NE(ready.message.upload_ready().resume_id(), id);
+  ASSERT_THAT(Finish(shorter, 0), HasBody(v1::ServerMessage::kUploadDone));
+  EXPECT_TRUE(Get("m.bin") == shorter);
+
+  for (const std::string& stale : {id, std::string(16, '\x5a'), std::string("short")}) {
+    ready = Call(client(), ResumableUploadMessage("m.bin", content.size(), stale, true));
+    ASSERT_THAT(ready, HasBody(v1::ServerMessage::kUploadReady));
+    EXPECT_EQ(ready.message.upload_ready().offset(), 0u);
+    FERRY_ASSERT_OK(client().SendFrame(CancelMessage()));
+    EXPECT_THAT(Read(client()), IsError(v1::CANCELLED));
+  }
+  EXPECT_THAT(Temporaries(), ::testing::IsEmpty());
+}
+
+// R-RESUME-6: Cancel ends a resumable upload for good: nothing is kept.
+// Without `resumable`, a lost connection keeps nothing either (R-STATE-9).
+TEST_F(UploadResumeConformance, CancelledOrPlainUploadsAreNotKept) {
+  const ServerFrame ready = Call(client(), ResumableUploadMessage("c.bin", 1000));
+  ASSERT_THAT(ready, HasBody(v1::ServerMessage::kUploadReady));
+  FERRY_ASSERT_OK(client().SendChunk(std::string(500, 'c')));
+  FERRY_ASSERT_OK(client().SendFrame(CancelMessage()));
+  EXPECT_THAT(Read(client()), IsError(v1::CANCELLED));
+  const ServerFrame again = Call(
+      client(), ResumableUploadMessage("c.bin", 1000, ready.message.upload_ready().resume_id()));
+  EXPECT_EQ(again.message.upload_ready().offset(), 0u);
+  FERRY_ASSERT_OK(client().SendFrame(CancelMessage()));
+  EXPECT_THAT(Read(client()), IsError(v1::CANCELLED));
+
+  std::unique_ptr<RawConnection> plain = OpenSession();
+  ASSERT_NE(plain, nullptr);
+  const ServerFrame plain_ready = Call(*plain, UploadMessage("p.bin", 1000));
+  EXPECT_TRUE(plain_ready.message.upload_ready().resume_id().empty());
+  FERRY_ASSERT_OK(plain->SendChunk(std::string(500, 'p')));
+  plain.reset();
+  EXPECT_TRUE(WaitForLog("cmd=upload path=\"p.bin\" bytes=500 result=CONNECTION_CLOSED"));
+  EXPECT_THAT(Temporaries(), ::testing::IsEmpty());
+}
+
+// R-RESUME-8: a resume is checked as any upload (R-UPLOAD-4); an early error
+// removes the kept bytes.
+TEST_F(UploadResumeConformance, EarlyErrorOnResumeRemovesTheKeptUpload) {
+  const std::string content = Pattern(100000, 4);
+  const std::string id = UploadAndDrop("e.bin", content, 50000);
+  ASSERT_EQ(Temporaries().size(), 1u);
+  Put("e.bin", "appeared meanwhile");
+  EXPECT_THAT(Call(client(), ResumableUploadMessage("e.bin", content.size(), id)),
+              IsError(v1::ALREADY_EXISTS));
+  FERRY_ASSERT_OK(client().SendFrame(CancelMessage()));
+  EXPECT_THAT(Temporaries(), ::testing::IsEmpty());
+  EXPECT_EQ(Get("e.bin"), "appeared meanwhile");
+}
+
 }  // namespace
 }  // namespace ferry::conformance

@@ -323,8 +323,10 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"ResumedDownloadWithThreePaths", "download -a -f a b c",
                   "download [-f] [-a] REMOTE [LOCAL]"},
         UsageCase{"RegetWithoutPath", "reget -f", "reget [-f] REMOTE [LOCAL]"},
-        UsageCase{"ForcedUploadWithThreePaths", "upload -f a b c", "upload [-f] LOCAL [REMOTE]"},
-        UsageCase{"UploadWithThreePaths", "upload a b c", "upload [-f] LOCAL [REMOTE]"},
+        UsageCase{"ReputWithThreePaths", "reput a b c", "reput [-f] LOCAL [REMOTE]"},
+        UsageCase{"ForcedUploadWithThreePaths", "upload -f a b c",
+                  "upload [-f] [-a] LOCAL [REMOTE]"},
+        UsageCase{"UploadWithThreePaths", "upload a b c", "upload [-f] [-a] LOCAL [REMOTE]"},
         UsageCase{"ConnmeWithTwoAddresses", "connme a b", "connme [HOST[:PORT]]"},
         UsageCase{"ByebyeWithAnArgument", "byebye now", "byebye"}),
     [](const ::testing::TestParamInfo<UsageCase>& param_info) {

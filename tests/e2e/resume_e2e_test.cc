@@ -125,5 +125,95 @@ TEST_F(ResumeE2e, PlainDownloadAfterAnInterruptionStartsFresh) {
   EXPECT_TRUE(server_.WaitForLog(DownloadLogLine(kBigBytes), seconds(30)));
 }
 
+// --- upload -------------------------------------------------------------------------
+
+class ReputE2e : public E2eTest {
+ protected:
+  Environment Env() const { return {{"FERRY_STATE_DIR", (top_.path() / "state").string()}}; }
+
+  // Starts `upload up.bin` and kills the client (SIGKILL) once the server's
+  // temporary holds some bytes. Returns how many bytes the server kept, from
+  // its log line for the dropped upload.
+  uint64_t UploadAndKillTheClient() {
+    auto client = StartClient(local_, Env());
+    EXPECT_THAT(client, IsOk());
+    if (!client.ok()) return 0;
+    (*client)->WriteStdin(ConnectLine() + "upload up.bin\n");
+    (*client)->CloseStdin();
+    EXPECT_TRUE((*client)->FinishInput(seconds(60)));
+    const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+    bool started = false;
+    while (!started && std::chrono::steady_clock::now() < deadline) {
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) {
+        if (entry.path().filename().string().starts_with(".ferry-part.") &&
+            entry.file_size(ec) > 0 && !ec) {
+          started = true;
+        }
+      }
+      if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_TRUE(started) << "no upload started";
+    EXPECT_TRUE((*client)->Signal(SIGKILL).ok());
+    (*client)->Wait(seconds(60));
+    // The session logs the upload once it has kept it.
+    const std::string prefix = "cmd=upload path=\"up.bin\" bytes=";
+    EXPECT_TRUE(server_.WaitForLog(prefix, seconds(60)));
+    const std::string log = server_.Log();
+    const size_t at = log.find(prefix);
+    if (at == std::string::npos) return 0;
+    EXPECT_THAT(log.substr(at), HasSubstr("result=CONNECTION_CLOSED"));
+    return std::stoull(log.substr(at + prefix.size()));
+  }
+
+  std::string UploadLogLine(uint64_t bytes) const {
+    return "cmd=upload path=\"up.bin\" bytes=" + std::to_string(bytes) + " result=OK";
+  }
+};
+
+// R-RESUME-6, R-RESUME-7, R-RESUME-10: the killed client's upload is completed
+// by reput; only the rest crosses the wire and the server's file is the source.
+TEST_F(ReputE2e, ReputAfterTheClientWasKilledSendsOnlyTheMissingBytes) {
+  auto digest = WriteRandomFile(local_ / "up.bin", kBigBytes, /*seed=*/11);
+  ASSERT_THAT(digest, IsOk());
+  const uint64_t kept = UploadAndKillTheClient();
+  ASSERT_GT(kept, 0u);
+  ASSERT_LT(kept, kBigBytes);
+  EXPECT_FALSE(std::filesystem::exists(root_ / "up.bin"));
+
+  const ProcessResult run = RunClient(ConnectLine() + "reput up.bin\nbyebye\n", local_, Env());
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(Lines(run.out),
+              ElementsAre(ConnectedLine(),
+                          StartsWith("uploaded up.bin -> up.bin: " + std::to_string(kBigBytes) +
+                                     " bytes (resumed after " + std::to_string(kept) + " bytes, "),
+                          "bye"))
+      << run;
+  EXPECT_THAT(DigestOfFile(root_ / "up.bin"), IsOkAndHolds(*digest));
+  EXPECT_TRUE(server_.WaitForLog(UploadLogLine(kBigBytes - kept), seconds(30))) << server_.Log();
+  // No temporary is left on the server, and no record with the client.
+  for (const auto& entry : std::filesystem::directory_iterator(root_)) {
+    EXPECT_FALSE(entry.path().filename().string().starts_with(".ferry-part.")) << entry.path();
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(top_.path() / "state"));
+}
+
+// R-RESUME-10: the local file changed between the attempts: reput sends it
+// whole instead of continuing the old bytes, and the server's file is the new one.
+TEST_F(ReputE2e, ChangedSourceIsUploadedAfresh) {
+  ASSERT_THAT(WriteRandomFile(local_ / "up.bin", kBigBytes, /*seed=*/12), IsOk());
+  ASSERT_GT(UploadAndKillTheClient(), 0u);
+  auto changed = WriteRandomFile(local_ / "up.bin", kBigBytes, /*seed=*/13);
+  ASSERT_THAT(changed, IsOk());
+  std::filesystem::last_write_time(
+      local_ / "up.bin", std::filesystem::last_write_time(local_ / "up.bin") + seconds(2));
+
+  const ProcessResult run = RunClient(ConnectLine() + "upload -a up.bin\nbyebye\n", local_, Env());
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, ::testing::Not(HasSubstr("resumed")));
+  EXPECT_THAT(DigestOfFile(root_ / "up.bin"), IsOkAndHolds(*changed));
+  EXPECT_TRUE(server_.WaitForLog(UploadLogLine(kBigBytes), seconds(30)));
+}
+
 }  // namespace
 }  // namespace ferry

@@ -13,6 +13,7 @@
 #include "src/codec/limits.h"
 #include "src/fs/in_memory_file_system.h"
 #include "src/net/socket.h"
+#include "src/server/kept_uploads.h"
 #include "src/server/session.h"
 #include "tests/testing/status_matchers.h"
 
@@ -231,6 +232,151 @@ TEST_F(ClientTest, ResumeOfAChangedFileIsSourceChanged) {
   EXPECT_FALSE(called);
   ASSERT_TRUE(client_->connected());
   EXPECT_THAT(client_->Stat("f.bin"), IsOk());
+}
+
+// Sessions sharing one file system and one registry of kept uploads, as the
+// server's do, each over its own socket pair.
+class ResumeClientTest : public ::testing::Test {
+ protected:
+  ~ResumeClientTest() override {
+    for (auto& client : clients_) client.reset();
+    for (std::thread& server : servers_) server.join();
+  }
+
+  // A new connection; `stream` (if given) gets the client's end, to break it.
+  Client* Connect(SocketStream** stream = nullptr) {
+    int fds[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    auto server_stream = std::make_shared<SocketStream>(fds[0]);
+    servers_.emplace_back([this, server_stream] {
+      SessionOptions options;
+      options.kept_uploads = &kept_;
+      Session session(server_stream.get(), &fs_, options);
+      session.Run().IgnoreError();
+    });
+    auto client_stream = std::make_unique<SocketStream>(fds[1]);
+    if (stream != nullptr) *stream = client_stream.get();
+    ClientOptions options;
+    options.max_frame_bytes = kFrameBytes;
+    auto client = Client::Open(std::move(client_stream), options);
+    EXPECT_THAT(client, IsOk());
+    clients_.push_back(client.ok() ? std::move(*client) : nullptr);
+    return clients_.back().get();
+  }
+
+  // A source that hands out `content` from `*offset` on, advancing it.
+  static Client::Source SourceOf(const std::string& content, size_t* offset) {
+    return [&content, offset](std::span<uint8_t> out) {
+      const size_t n = std::min(out.size(), content.size() - *offset);
+      std::copy_n(content.data() + *offset, n, reinterpret_cast<char*>(out.data()));
+      *offset += n;
+      return StatusOr<size_t>(n);
+    };
+  }
+
+  InMemoryFileSystem fs_;
+  KeptUploads kept_;
+  std::vector<std::thread> servers_;
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+// R-RESUME-6, R-RESUME-7: an upload whose connection breaks is continued on a
+// new connection with the id on_ready reported: the client reads the kept
+// prefix from its source without sending it, and the file commits whole.
+TEST_F(ResumeClientTest, BrokenUploadIsContinuedOnANewConnection) {
+  const std::string content = Pattern(kFileBytes);
+  SocketStream* stream = nullptr;
+  Client* first = Connect(&stream);
+  ASSERT_NE(first, nullptr);
+  std::string id;
+  TransferOptions options;
+  options.resumable = true;
+  options.on_ready = [&](std::string_view given, uint64_t offset) {
+    id = std::string(given);
+    EXPECT_EQ(offset, 0u);
+    return Status::Ok();
+  };
+  size_t offset = 0;
+  const Client::Source source = SourceOf(content, &offset);
+  auto broken = first->Upload(
+      "up.bin", content.size(),
+      [&](std::span<uint8_t> out) {
+        if (offset >= kFileBytes / 2) stream->Shutdown();  // the connection breaks
+        return source(out);
+      },
+      options);
+  EXPECT_FALSE(broken.ok());
+  EXPECT_FALSE(first->connected());
+  ASSERT_EQ(id.size(), 16u);
+  // The session files the upload when it sees the connection end.
+  for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(kept_.size(), 1u);
+
+  Client* second = Connect();
+  ASSERT_NE(second, nullptr);
+  uint64_t resumed_at = 0;
+  options.resume_id = id;
+  options.on_ready = [&](std::string_view, uint64_t at) {
+    resumed_at = at;
+    return Status::Ok();
+  };
+  offset = 0;
+  uint64_t first_progress = UINT64_MAX;
+  options.progress = [&](uint64_t done, uint64_t) {
+    first_progress = std::min(first_progress, done);
+  };
+  auto result = second->Upload("up.bin", content.size(), source, options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_GT(resumed_at, 0u);
+  EXPECT_EQ(result->resumed_from, resumed_at);
+  EXPECT_EQ(first_progress, resumed_at);
+  EXPECT_EQ(result->digest, DigestOf(Bytes(content)));
+  EXPECT_THAT(fs_.ReadFileForTest(*Path::Parse("up.bin")), IsOkAndHolds(content));
+  EXPECT_EQ(fs_.PendingUploadsForTest(), 0u);
+}
+
+// R-RESUME-7: a source that changed so that the kept prefix is no longer its
+// start fails with CHECKSUM_MISMATCH; nothing is committed.
+TEST_F(ResumeClientTest, ChangedSourceUnderAKeptPrefixIsAChecksumMismatch) {
+  const std::string content = Pattern(kFileBytes);
+  SocketStream* stream = nullptr;
+  Client* first = Connect(&stream);
+  ASSERT_NE(first, nullptr);
+  std::string id;
+  TransferOptions options;
+  options.resumable = true;
+  options.on_ready = [&](std::string_view given, uint64_t) {
+    id = std::string(given);
+    return Status::Ok();
+  };
+  size_t offset = 0;
+  const Client::Source source = SourceOf(content, &offset);
+  EXPECT_FALSE(first
+                   ->Upload(
+                       "up.bin", content.size(),
+                       [&](std::span<uint8_t> out) {
+                         if (offset >= kFileBytes / 2) stream->Shutdown();
+                         return source(out);
+                       },
+                       options)
+                   .ok());
+  for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(kept_.size(), 1u);
+  std::string changed = content;
+  changed[10] ^= 1;  // inside the kept prefix
+  size_t changed_offset = 0;
+  options.resume_id = id;
+  options.on_ready = nullptr;
+  Client* second = Connect();
+  ASSERT_NE(second, nullptr);
+  EXPECT_THAT(second->Upload("up.bin", changed.size(), SourceOf(changed, &changed_offset), options),
+              StatusIs(StatusCode::kChecksumMismatch));
+  EXPECT_TRUE(second->connected());
+  EXPECT_THAT(second->Stat("up.bin"), StatusIs(StatusCode::kNotFound));
 }
 
 // A hand-written server for the replies a real Session never gives: it
