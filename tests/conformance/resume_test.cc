@@ -294,5 +294,30 @@ TEST_F(UploadResumeConformance, EarlyErrorOnResumeRemovesTheKeptUpload) {
   EXPECT_EQ(Get("e.bin"), "appeared meanwhile");
 }
 
+// R-RESUME-8, R-RESUME-9: while one connection continues a kept upload,
+// another presenting the same id gets nothing of it (offset 0); the first
+// still commits the whole file.
+TEST_F(UploadResumeConformance, AnUploadBeingContinuedCannotBeTakenByAnotherConnection) {
+  const std::string content = Pattern(300000, 5);
+  const std::string id = UploadAndDrop("s.bin", content, 130000);
+  const ServerFrame first = Call(client(), ResumableUploadMessage("s.bin", content.size(), id));
+  ASSERT_EQ(first.message.upload_ready().offset(), 130000u);
+  FERRY_ASSERT_OK(client().SendChunk(std::string_view(content).substr(130000, 50000)));
+
+  std::unique_ptr<RawConnection> other = OpenSession();
+  ASSERT_NE(other, nullptr);
+  const ServerFrame second =
+      Call(*other, ResumableUploadMessage("s.bin", content.size(), id, true));
+  ASSERT_THAT(second, HasBody(v1::ServerMessage::kUploadReady));
+  EXPECT_EQ(second.message.upload_ready().offset(), 0u);
+  FERRY_ASSERT_OK(other->SendFrame(CancelMessage()));
+  EXPECT_THAT(Read(*other), IsError(v1::CANCELLED));
+
+  const ServerFrame done = Finish(content, 180000);
+  ASSERT_THAT(done, HasBody(v1::ServerMessage::kUploadDone));
+  EXPECT_TRUE(Get("s.bin") == content);
+  EXPECT_THAT(Temporaries(), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace ferry::conformance
