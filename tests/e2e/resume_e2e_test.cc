@@ -215,5 +215,18 @@ TEST_F(ReputE2e, ChangedSourceIsUploadedAfresh) {
   EXPECT_TRUE(server_.WaitForLog(UploadLogLine(kBigBytes), seconds(30)));
 }
 
+// R-RESUME-9: kept uploads do not outlive the server: stopping it removes them.
+TEST_F(ReputE2e, StoppingTheServerRemovesKeptUploads) {
+  ASSERT_THAT(WriteRandomFile(local_ / "up.bin", kBigBytes, /*seed=*/14), IsOk());
+  ASSERT_GT(UploadAndKillTheClient(), 0u);
+  size_t temporaries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root_)) {
+    if (entry.path().filename().string().starts_with(".ferry-part.")) ++temporaries;
+  }
+  EXPECT_EQ(temporaries, 1u);
+  EXPECT_EQ(server_.Stop(), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(root_));
+}
+
 }  // namespace
 }  // namespace ferry
