@@ -94,8 +94,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemoryStream stream(std::string(reinterpret_cast<const char*>(data), size));
   stream.FailWritesAfter(kMaxOutputBytes);
   {
-    Session session(&stream, &fs, SessionOptions{});
-    session.Run().IgnoreError();
+    // Resumable uploads cut off by the end of the input are kept (spec 7.8):
+    // every temporary left is one the registry holds, and it goes with it.
+    KeptUploads kept;
+    SessionOptions options;
+    options.kept_uploads = &kept;
+    {
+      Session session(&stream, &fs, options);
+      session.Run().IgnoreError();
+    }
+    FUZZ_CHECK(fs.PendingUploadsForTest() == kept.size());
   }
   FUZZ_CHECK(fs.PendingUploadsForTest() == 0);
   CheckServerOutput(stream.output());

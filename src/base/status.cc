@@ -36,6 +36,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "CHECKSUM_MISMATCH";
     case StatusCode::kCancelled:
       return "CANCELLED";
+    case StatusCode::kSourceChanged:
+      return "SOURCE_CHANGED";
     case StatusCode::kMalformedFrame:
       return "MALFORMED_FRAME";
     case StatusCode::kMessageTooLarge:

@@ -34,6 +34,7 @@ enum class StatusCode {
   kSizeMismatch,
   kChecksumMismatch,
   kCancelled,
+  kSourceChanged,
   kMalformedFrame,
   kMessageTooLarge,
   kMalformedMessage,

@@ -201,14 +201,39 @@ Status Client::CancelDownload() {
 StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& sink,
                                           const TransferOptions& options) {
   v1::ClientMessage request;
-  request.mutable_download()->set_path(std::string(remote));
+  v1::DownloadRequest* download = request.mutable_download();
+  download->set_path(std::string(remote));
+  const DownloadResume* resume =
+      options.resume != nullptr && options.resume->offset > 0 ? options.resume : nullptr;
+  if (resume != nullptr) {
+    download->set_offset(resume->offset);
+    download->set_expect_size(resume->size);
+    download->set_expect_mtime_unix_ns(resume->mtime_unix_ns);
+  }
   FERRY_RETURN_IF_ERROR(Send(request));
   FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* begin,
                          ReceiveReply(v1::ServerMessage::kDownloadBegin));
-  const uint64_t size = begin->download_begin().size();
-  StreamingDigest digest;
-  uint64_t received = 0;
-  if (options.progress) options.progress(0, size);
+  const DownloadStart start{begin->download_begin().size(), begin->download_begin().mtime_unix_ns(),
+                            begin->download_begin().offset()};
+  const uint64_t size = start.size;
+  // The server either resumes exactly where asked, for the file the caller
+  // expects, or (not knowing offsets) sends it all from 0 (R-RESUME-4).
+  if (start.offset != 0 &&
+      (resume == nullptr || start.offset > start.size || start.offset != resume->offset ||
+       start.size != resume->size || start.mtime_unix_ns != resume->mtime_unix_ns)) {
+    return Break(ProtocolError("server resumed a download at an offset not asked for"));
+  }
+  StreamingDigest fresh;
+  StreamingDigest& digest = start.offset != 0 ? *resume->prefix : fresh;
+  uint64_t received = start.offset;
+  if (options.on_begin) {
+    if (Status accepted = options.on_begin(start); !accepted.ok()) {
+      const Status cancelled = CancelDownload();
+      if (cancelled.code() != StatusCode::kCancelled) return cancelled;
+      return accepted;
+    }
+  }
+  if (options.progress) options.progress(received, size);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return CancelDownload();
     FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
@@ -242,7 +267,7 @@ StatusOr<TransferResult> Client::Download(std::string_view remote, const Sink& s
     if (!DigestFromBytes(end.xxh3_128(), &claimed) || claimed != digest.Finish()) {
       return Status::Error(StatusCode::kChecksumMismatch, "downloaded bytes fail verification");
     }
-    return TransferResult{size, claimed};
+    return TransferResult{size, claimed, start.offset};
   }
 }
 
@@ -253,6 +278,10 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
   request->set_path(std::string(remote));
   request->set_size(size);
   request->set_overwrite(options.overwrite);
+  if (options.resumable) {
+    request->set_resumable(true);
+    request->set_resume_id(options.resume_id);
+  }
   FERRY_RETURN_IF_ERROR(Send(message));
 
   v1::ClientMessage cancel;
@@ -265,11 +294,41 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
   };
   auto ready = ReceiveReply(v1::ServerMessage::kUploadReady);
   if (!ready.ok()) return connected() ? abandon(ready.status()) : ready.status();
+  // A resumable upload continues after the bytes the server holds; a server
+  // never holds bytes of an upload that was not resumable (R-RESUME-7).
+  const uint64_t offset = (*ready)->upload_ready().offset();
+  const std::string resume_id = (*ready)->upload_ready().resume_id();
+  if (offset > size || (offset > 0 && !options.resumable)) {
+    return Break(ProtocolError("server resumed an upload at an impossible offset"));
+  }
+  if (options.resumable && options.on_ready) {
+    if (Status accepted = options.on_ready(resume_id, offset); !accepted.ok()) {
+      FERRY_RETURN_IF_ERROR(Send(cancel));
+      const Status reply = ReceiveReply(v1::ServerMessage::kUploadDone).status();
+      return connected() ? accepted : reply;
+    }
+  }
 
   buffer_.resize(std::min<uint64_t>(welcome_.max_chunk_bytes(), std::max<uint64_t>(size, 1)));
   StreamingDigest digest;
-  uint64_t sent = 0;
-  if (options.progress) options.progress(0, size);
+  // The prefix the server kept is read and hashed here, not sent: UploadEnd's
+  // digest is of the whole file, so a prefix that is not this file's fails.
+  for (uint64_t skipped = 0; skipped < offset;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), offset - skipped));
+    auto got = source(std::span<uint8_t>(buffer_.data(), want));
+    if (!got.ok() || *got == 0) {
+      FERRY_RETURN_IF_ERROR(Send(cancel));
+      const Status reply = ReceiveReply(v1::ServerMessage::kUploadDone).status();
+      if (!connected()) return reply;
+      return got.ok() ? Status::Error(StatusCode::kSizeMismatch,
+                                      "local file is shorter than when the upload began")
+                      : got.status();
+    }
+    digest.Update(std::span<const uint8_t>(buffer_.data(), *got));
+    skipped += *got;
+  }
+  uint64_t sent = offset;
+  if (options.progress) options.progress(sent, size);
   while (sent < size) {
     if (options.cancel != nullptr && options.cancel->load()) {
       FERRY_RETURN_IF_ERROR(Send(cancel));
@@ -315,7 +374,7 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
       !DigestFromBytes(done->upload_done().xxh3_128(), &confirmed) || confirmed != local_digest) {
     return Break(ProtocolError("server confirmed different bytes than were sent"));
   }
-  return TransferResult{size, local_digest};
+  return TransferResult{size, local_digest, offset};
 }
 
 Status Client::Bye() {

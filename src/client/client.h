@@ -45,17 +45,56 @@ struct ClientOptions {
 // Progress of a transfer: bytes so far, of `total`.
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
+// What the server announced for a download (DownloadBegin).
+struct DownloadStart {
+  uint64_t size = 0;  // the whole file
+  int64_t mtime_unix_ns = 0;
+  uint64_t offset = 0;  // the sink receives the bytes [offset, size)
+};
+
+// A download that continues an earlier one (spec 7.8): the caller holds the
+// file's first `offset` bytes, of a file announced as `size` and `mtime_unix_ns`,
+// and `prefix` is their digest so far. The client keeps feeding it, so the whole
+// file is verified.
+struct DownloadResume {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  int64_t mtime_unix_ns = 0;
+  StreamingDigest* prefix = nullptr;
+};
+
 struct TransferOptions {
   bool overwrite = false;
   ProgressFn progress;
   // Checked between chunks; when it becomes true the transfer is cancelled
   // cleanly (the server is told) and the call returns kCancelled.
   const std::atomic<bool>* cancel = nullptr;
+
+  // Download only. When set, asks the server to send only what follows the
+  // caller's prefix.
+  const DownloadResume* resume = nullptr;
+  // Download only. Called once, after DownloadBegin and before the first byte
+  // reaches the sink. Its `offset` is 0 when the server sends the whole file
+  // (a fresh download, or a server that does not resume): the caller then drops
+  // any prefix it held. A failure cancels the download and is returned.
+  std::function<Status(const DownloadStart&)> on_begin;
+
+  // Upload only. Ask the server to keep what it received if the connection is
+  // lost (spec 7.8), and continue the earlier upload `resume_id` names, if the
+  // server still holds it for the same path and size (else it starts afresh).
+  bool resumable = false;
+  std::string resume_id;
+  // Upload only, with resumable. Called once UploadReady has come, before any
+  // byte is sent: the id that names this attempt for a later resume, and the
+  // bytes the server already holds (they are read from the source and hashed,
+  // not sent). A failure cancels the upload and is returned.
+  std::function<Status(std::string_view resume_id, uint64_t offset)> on_ready;
 };
 
 struct TransferResult {
-  uint64_t size = 0;
-  Digest digest{};
+  uint64_t size = 0;          // the whole file
+  Digest digest{};            // of the whole file
+  uint64_t resumed_from = 0;  // bytes that were already in place and did not cross the wire
 };
 
 class Client {

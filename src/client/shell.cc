@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 #include "src/base/text.h"
 #include "src/client/command_line.h"
@@ -46,6 +47,8 @@ std::string_view Describe(StatusCode code) {
       return "checksum mismatch, nothing was saved";
     case StatusCode::kCancelled:
       return "cancelled";
+    case StatusCode::kSourceChanged:
+      return "the file changed since the interrupted transfer; start it again";
     case StatusCode::kTimeout:
       return "timed out";
     case StatusCode::kTooManyConnections:
@@ -90,14 +93,23 @@ std::string BaseName(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-// Splits a leading "-f" off the arguments.
-bool TakeForceFlag(std::vector<std::string>* args) {
-  if (!args->empty() && (*args)[0] == "-f") {
-    args->erase(args->begin());
-    return true;
-  }
-  return false;
+// True if `word` is one of the one-letter `flags`, written "-x".
+bool IsFlag(std::string_view word, const char* flags) {
+  return word.size() == 2 && word[0] == '-' && word[1] != '\0' &&
+         std::string_view(flags).find(word[1]) != std::string_view::npos;
 }
+
+// Splits the leading flags off the arguments; returns their letters.
+std::string TakeFlags(std::vector<std::string>* args, const char* flags) {
+  std::string taken;
+  while (!args->empty() && IsFlag(args->front(), flags)) {
+    taken.push_back(args->front()[1]);
+    args->erase(args->begin());
+  }
+  return taken;
+}
+
+bool Has(std::string_view taken, char flag) { return taken.find(flag) != std::string_view::npos; }
 
 std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
   const double seconds = std::max(1e-6, std::chrono::duration<double>(elapsed).count());
@@ -109,20 +121,24 @@ std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
 }  // namespace
 
 const Shell::Command Shell::kCommands[] = {
-    {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, false,
+    {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, "",
      false, &Shell::Connme},
-    {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, false, true, &Shell::Ls},
-    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, false, true, &Shell::Rm},
-    {"size", "size PATH", "print a file's size in bytes", 1, 1, false, true, &Shell::Size},
-    {"download", "download [-f] REMOTE [LOCAL]",
-     "copy a server file here (-f: replace an existing local file)", 1, 2, true, true,
-     &Shell::Download},
-    {"upload", "upload [-f] LOCAL [REMOTE]",
-     "copy a local file to the server (-f: replace an existing remote file)", 1, 2, true, true,
-     &Shell::Upload},
-    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, false, false, &Shell::Byebye},
-    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, false, false,
-     &Shell::Help},
+    {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, "", true, &Shell::Ls},
+    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, "", true, &Shell::Rm},
+    {"size", "size PATH", "print a file's size in bytes", 1, 1, "", true, &Shell::Size},
+    {"download", "download [-f] [-a] REMOTE [LOCAL]",
+     "copy a server file here (-f: replace an existing local file; -a: resume an interrupted one)",
+     1, 2, "fa", true, &Shell::Download},
+    {"reget", "reget [-f] REMOTE [LOCAL]", "resume an interrupted download (download -a)", 1, 2,
+     "f", true, &Shell::Reget},
+    {"upload", "upload [-f] [-a] LOCAL [REMOTE]",
+     "copy a local file to the server (-f: replace an existing remote file; -a: resume an "
+     "interrupted one)",
+     1, 2, "fa", true, &Shell::Upload},
+    {"reput", "reput [-f] LOCAL [REMOTE]", "resume an interrupted upload (upload -a)", 1, 2, "f",
+     true, &Shell::Reput},
+    {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
+    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help},
 };
 
 Shell::Shell(std::FILE* out, std::FILE* err, ShellOptions options)
@@ -161,9 +177,10 @@ Status Shell::RunLine(std::string_view line) {
   Args args(words->begin() + 1, words->end());
   for (const Command& command : kCommands) {
     if (name != command.name) continue;
-    // -f is a flag, not a positional argument.
-    const bool force = command.takes_force_flag && !args.empty() && args[0] == "-f";
-    const size_t positional = args.size() - (force ? 1 : 0);
+    // Leading flags are not positional arguments.
+    size_t flags = 0;
+    while (flags < args.size() && IsFlag(args[flags], command.flags)) ++flags;
+    const size_t positional = args.size() - flags;
     if (positional < command.min_args || positional > command.max_args) {
       return Report(Status::Error(StatusCode::kInvalidArgument, command.usage),
                     std::string("usage: ") + command.usage);
@@ -277,45 +294,135 @@ Status Shell::Size(const Args& args) {
   return Status::Ok();
 }
 
-Status Shell::Download(const Args& raw_args) {
+Status Shell::Download(const Args& args) {
+  Args rest = args;
+  const std::string flags = TakeFlags(&rest, "fa");
+  if (Has(flags, 'f')) rest.insert(rest.begin(), "-f");
+  return Get(rest, Has(flags, 'a'));
+}
+
+Status Shell::Reget(const Args& args) { return Get(args, /*resume=*/true); }
+
+// Whether a failed download leaves its partial for reget: only when it was
+// interrupted (connection lost, cancelled), never after the server refused or
+// the bytes failed verification (R-RESUME-5).
+static bool KeepsPartial(const Status& status, bool still_connected) {
+  switch (status.code()) {
+    case StatusCode::kCancelled:
+    case StatusCode::kConnectionClosed:
+    case StatusCode::kTimeout:
+      return true;
+    case StatusCode::kIoError:
+    case StatusCode::kMalformedFrame:
+      return !still_connected;  // the connection failed, not the server's storage
+    default:
+      return false;
+  }
+}
+
+Status Shell::Get(const Args& raw_args, bool resume) {
   Args args = raw_args;
-  const bool force = TakeForceFlag(&args);
+  const bool force = Has(TakeFlags(&args, "f"), 'f');
   const std::string& remote = args[0];
   std::string local = args.size() > 1 ? args[1] : BaseName(remote);
   if (local.empty() || IsLocalDirectory(local)) {
     local = (local.empty() ? "." : local) + "/" + BaseName(remote);
   }
-  auto target = LocalDownload::Create(local, force);
+  auto target =
+      resume ? LocalDownload::Resume(local, force, remote) : LocalDownload::Create(local, force);
   if (!target.ok()) return ReportPath(target.status(), local);
+  LocalDownload& file = **target;
   const auto start = std::chrono::steady_clock::now();
   TransferOptions transfer;
+  StreamingDigest prefix;
+  DownloadResume from;
+  if (file.kept_bytes() > 0) {
+    if (Status hashed = file.HashKept(&prefix); !hashed.ok()) return ReportPath(hashed, local);
+    from = DownloadResume{file.kept_bytes(), file.kept_size(), file.kept_mtime_unix_ns(), &prefix};
+    transfer.resume = &from;
+  }
+  transfer.on_begin = [&](const DownloadStart& begin) {
+    return file.Begin(remote, begin.size, begin.mtime_unix_ns, begin.offset);
+  };
   auto result = client_->Download(
-      remote, [&](std::span<const uint8_t> data) { return (*target)->Write(data); }, transfer);
-  if (!result.ok()) return ReportPath(result.status(), remote);
-  if (Status committed = (*target)->Commit(); !committed.ok()) return ReportPath(committed, local);
-  std::fprintf(out_, "downloaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(remote).c_str(),
+      remote, [&](std::span<const uint8_t> data) { return file.Write(data); }, transfer);
+  if (!result.ok()) {
+    if (KeepsPartial(result.status(), client_->connected())) file.Keep();
+    return ReportPath(result.status(), remote);
+  }
+  if (Status committed = file.Commit(); !committed.ok()) return ReportPath(committed, local);
+  const uint64_t moved = result->size - result->resumed_from;
+  std::string resumed;
+  if (result->resumed_from > 0) {
+    resumed = "resumed after " + std::to_string(result->resumed_from) + " bytes, ";
+  }
+  std::fprintf(out_, "downloaded %s -> %s: %llu bytes (%s%s)\n", QuoteForDisplay(remote).c_str(),
                QuoteForDisplay(local).c_str(), static_cast<unsigned long long>(result->size),
-               Rate(result->size, std::chrono::steady_clock::now() - start).c_str());
+               resumed.c_str(), Rate(moved, std::chrono::steady_clock::now() - start).c_str());
   return Status::Ok();
 }
 
-Status Shell::Upload(const Args& raw_args) {
+Status Shell::Upload(const Args& args) {
+  Args rest = args;
+  const std::string flags = TakeFlags(&rest, "fa");
+  if (Has(flags, 'f')) rest.insert(rest.begin(), "-f");
+  return Put(rest, Has(flags, 'a'));
+}
+
+Status Shell::Reput(const Args& args) { return Put(args, /*resume=*/true); }
+
+Status Shell::Put(const Args& raw_args, bool resume) {
   Args args = raw_args;
   TransferOptions transfer;
-  transfer.overwrite = TakeForceFlag(&args);
+  transfer.overwrite = Has(TakeFlags(&args, "f"), 'f');
   const std::string& local = args[0];
   std::string remote = args.size() > 1 ? args[1] : BaseName(local);
   if (remote.ends_with('/')) remote += BaseName(local);
   auto source = LocalSource::Open(local);
   if (!source.ok()) return ReportPath(source.status(), local);
+  // Every upload is resumable: the server keeps what it received if the
+  // connection is lost, and the id goes in a record for reput (spec 7.8). The
+  // record names the source as it is now; a source that changed since starts
+  // afresh (R-RESUME-10).
+  std::error_code ec;
+  const std::string absolute = std::filesystem::absolute(local, ec).string();
+  const std::string state = UploadStateDirectory();
+  const UploadRecord current{"", absolute, (*source)->size(), (*source)->mtime_unix_ns()};
+  transfer.resumable = true;
+  if (resume && !state.empty()) {
+    auto record = LoadUploadRecord(state, server_, remote);
+    if (record.ok() && record->local == current.local && record->size == current.size &&
+        record->mtime_unix_ns == current.mtime_unix_ns) {
+      transfer.resume_id = record->resume_id;
+    }
+  }
+  transfer.on_ready = [&](std::string_view id, uint64_t) {
+    if (state.empty() || id.empty()) return Status::Ok();
+    UploadRecord record = current;
+    record.resume_id = std::string(id);
+    // Without the record only reput is lost, not the upload.
+    SaveUploadRecord(state, server_, remote, record).IgnoreError();
+    return Status::Ok();
+  };
   const auto start = std::chrono::steady_clock::now();
   auto result = client_->Upload(
       remote, (*source)->size(), [&](std::span<uint8_t> out) { return (*source)->Read(out); },
       transfer);
-  if (!result.ok()) return ReportPath(result.status(), remote);
-  std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s)\n", QuoteForDisplay(local).c_str(),
+  if (!result.ok()) {
+    // The server keeps an upload only when the connection is lost; after any
+    // reply (an error, or CANCELLED) it has nothing left to resume.
+    if (!state.empty() && client_->connected()) ForgetUploadRecord(state, server_, remote);
+    return ReportPath(result.status(), remote);
+  }
+  if (!state.empty()) ForgetUploadRecord(state, server_, remote);
+  const uint64_t moved = result->size - result->resumed_from;
+  std::string resumed;
+  if (result->resumed_from > 0) {
+    resumed = "resumed after " + std::to_string(result->resumed_from) + " bytes, ";
+  }
+  std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s%s)\n", QuoteForDisplay(local).c_str(),
                QuoteForDisplay(remote).c_str(), static_cast<unsigned long long>(result->size),
-               Rate(result->size, std::chrono::steady_clock::now() - start).c_str());
+               resumed.c_str(), Rate(moved, std::chrono::steady_clock::now() - start).c_str());
   return Status::Ok();
 }
 

@@ -42,8 +42,8 @@ class Shell {
     const char* usage;
     const char* summary;
     size_t min_args;
-    size_t max_args;  // not counting the -f flag
-    bool takes_force_flag;
+    size_t max_args;    // not counting flags
+    const char* flags;  // the one-letter flags it takes, e.g. "fa" for -f and -a
     bool needs_connection;
     Handler handler;
   };
@@ -54,7 +54,13 @@ class Shell {
   Status Rm(const Args& args);
   Status Size(const Args& args);
   Status Download(const Args& args);
+  Status Reget(const Args& args);
   Status Upload(const Args& args);
+  Status Reput(const Args& args);
+  // upload/reput: `resume` continues an upload an interrupted attempt left.
+  Status Put(const Args& args, bool resume);
+  // download/reget: `resume` continues a partial an interrupted download left.
+  Status Get(const Args& args, bool resume);
   Status Byebye(const Args& args);
   Status Help(const Args& args);
 

@@ -61,4 +61,11 @@ inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 inline constexpr std::chrono::seconds kIdleTimeout{300};
 inline constexpr std::chrono::seconds kTransferStallTimeout{60};
 
+// Interrupted resumable uploads a server keeps at most, and for how long (spec
+// 7.8, R-RESUME-9): abandoned ones cannot fill the disk.
+inline constexpr size_t kMaxKeptUploads = 64;
+inline constexpr std::chrono::seconds kKeptUploadLifetime{3600};
+// An upload's resume id: 128 random bits.
+inline constexpr size_t kResumeIdBytes = 16;
+
 }  // namespace ferry::limits

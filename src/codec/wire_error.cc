@@ -9,7 +9,7 @@ namespace ferry {
 namespace {
 
 // Every StatusCode with a wire equivalent; the mapping is this table, both ways.
-constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 27> kWireCodes = {{
+constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 28> kWireCodes = {{
     {StatusCode::kNotFound, v1::NOT_FOUND},
     {StatusCode::kAlreadyExists, v1::ALREADY_EXISTS},
     {StatusCode::kIsADirectory, v1::IS_A_DIRECTORY},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<StatusCode, v1::ErrorCode>, 27> kWireCodes = {{
     {StatusCode::kSizeMismatch, v1::SIZE_MISMATCH},
     {StatusCode::kChecksumMismatch, v1::CHECKSUM_MISMATCH},
     {StatusCode::kCancelled, v1::CANCELLED},
+    {StatusCode::kSourceChanged, v1::SOURCE_CHANGED},
     {StatusCode::kMalformedFrame, v1::MALFORMED_FRAME},
     {StatusCode::kMessageTooLarge, v1::MESSAGE_TOO_LARGE},
     {StatusCode::kMalformedMessage, v1::MALFORMED_MESSAGE},

@@ -62,9 +62,11 @@ class DirectoryStream {
   virtual StatusOr<std::optional<FileInfo>> Next() = 0;
 };
 
+class KeptUpload;
+
 // An upload in progress. Bytes go to a hidden temporary beside the target; the
 // target is untouched until Commit succeeds, and the temporary never outlives the
-// object.
+// object, unless Keep hands it over to a KeptUpload.
 class PendingUpload {
  public:
   virtual ~PendingUpload() = default;  // implementations discard an uncommitted temporary
@@ -83,6 +85,37 @@ class PendingUpload {
   // a mix, and which one survives a crash is unknown. On any failure the temporary
   // is gone.
   virtual Status Commit() = 0;
+
+  // Resume (spec 7.8). The members below have defaults so that an
+  // implementation without resume stays one: it never keeps a temporary, and
+  // ResumeUpload then always starts afresh.
+
+  // Bytes the temporary already held when the upload was opened: 0 from
+  // CreateUpload, the kept bytes from ResumeUpload.
+  virtual uint64_t resumed_size() const { return 0; }
+
+  // Reads back up to out.size() bytes already in the temporary at `offset`
+  // (to hash a kept prefix); 0 at its end. kIoError if the storage fails.
+  virtual StatusOr<size_t> ReadBack(uint64_t /*offset*/, std::span<uint8_t> /*out*/) {
+    return Status::Error(StatusCode::kUnsupported, "this file system cannot read back an upload");
+  }
+
+  // Ends the upload without committing it, and keeps the temporary with every
+  // byte written so far, flushed to stable storage first, for ResumeUpload.
+  // Call it at most once, instead of Commit; nothing may be called after it.
+  // kIoError/kNoSpace if the flush fails, kUnsupported without resume: the
+  // temporary is then gone.
+  virtual StatusOr<std::unique_ptr<KeptUpload>> Keep();
+};
+
+// The temporary of an interrupted upload, kept so that the upload can continue
+// (spec 7.8). Destroying it removes the temporary, unless ResumeUpload has
+// taken the temporary over. It must not outlive its FileSystem.
+class KeptUpload {
+ public:
+  virtual ~KeptUpload() = default;
+  // The bytes it holds, all on stable storage.
+  virtual uint64_t size() const = 0;
 };
 
 // What FileSystem::RemoveStaleTemporaries did.
@@ -145,6 +178,24 @@ class FileSystem {
   // past what it may not search or remove, counting it as failed, and fails
   // (kPermissionDenied, kIoError) only if the root itself cannot be listed.
   virtual StatusOr<StaleTemporaryCleanup> RemoveStaleTemporaries() = 0;
+
+  // Continues an upload to `path` from `kept`, which PendingUpload::Keep of an
+  // upload to the same path made. The checks and their errors are CreateUpload's.
+  // If the kept temporary is no longer usable (it is gone, its size changed, it
+  // holds more than options.size, or `path` now leads to another directory), it
+  // is removed and the upload starts empty, as from CreateUpload: the result's
+  // resumed_size() tells which. On an error the kept temporary is removed too.
+  // The default, for file systems without resume, always starts empty.
+  virtual StatusOr<std::unique_ptr<PendingUpload>> ResumeUpload(const Path& path,
+                                                                const UploadOptions& options,
+                                                                std::unique_ptr<KeptUpload> kept) {
+    kept.reset();
+    return CreateUpload(path, options);
+  }
 };
+
+inline StatusOr<std::unique_ptr<KeptUpload>> PendingUpload::Keep() {
+  return Status::Error(StatusCode::kUnsupported, "this file system cannot keep an upload");
+}
 
 }  // namespace ferry

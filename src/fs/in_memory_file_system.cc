@@ -75,13 +75,57 @@ class InMemoryFileSystem::Listing : public DirectoryStream {
 
 // Bytes stay in the object until Commit, which is what makes the target
 // untouched until then; the pending count stands in for the temporary.
+// A kept upload: the bytes and the path they were for. It keeps the pending
+// count it took over from its Upload.
+class InMemoryFileSystem::Kept : public KeptUpload {
+ public:
+  Kept(InMemoryFileSystem* fs, Path path, std::string contents)
+      : fs_(fs), path_(std::move(path)), contents_(std::move(contents)) {}
+  ~Kept() override {
+    if (owned_) fs_->DiscardUpload();
+  }
+  uint64_t size() const override { return contents_.size(); }
+  const Path& path() const { return path_; }
+  // Hands the bytes (and the pending count) to a resumed upload.
+  std::string Release() {
+    owned_ = false;
+    return std::move(contents_);
+  }
+
+ private:
+  InMemoryFileSystem* const fs_;
+  const Path path_;
+  std::string contents_;
+  bool owned_ = true;
+};
+
 class InMemoryFileSystem::Upload : public PendingUpload {
  public:
-  Upload(InMemoryFileSystem* fs, Path path, bool overwrite)
-      : fs_(fs), path_(std::move(path)), overwrite_(overwrite) {}
+  Upload(InMemoryFileSystem* fs, Path path, bool overwrite, std::string kept = {})
+      : fs_(fs),
+        path_(std::move(path)),
+        overwrite_(overwrite),
+        contents_(std::move(kept)),
+        resumed_size_(contents_.size()) {}
 
   ~Upload() override {
     if (pending_) fs_->DiscardUpload();
+  }
+
+  uint64_t resumed_size() const override { return resumed_size_; }
+
+  StatusOr<size_t> ReadBack(uint64_t offset, std::span<uint8_t> out) override {
+    if (offset >= contents_.size()) return size_t{0};
+    const size_t n = std::min<uint64_t>(out.size(), contents_.size() - offset);
+    std::copy_n(contents_.data() + offset, n, reinterpret_cast<char*>(out.data()));
+    return n;
+  }
+
+  StatusOr<std::unique_ptr<KeptUpload>> Keep() override {
+    assert(pending_ && "Keep after Commit or Keep");
+    pending_ = false;  // the count goes with the bytes
+    std::unique_ptr<KeptUpload> kept = std::make_unique<Kept>(fs_, path_, std::move(contents_));
+    return kept;
   }
 
   Status Write(std::span<const uint8_t> data) override {
@@ -100,6 +144,7 @@ class InMemoryFileSystem::Upload : public PendingUpload {
   const Path path_;
   const bool overwrite_;
   std::string contents_;
+  const uint64_t resumed_size_;
   bool pending_ = true;
 };
 
@@ -183,11 +228,9 @@ StatusOr<std::unique_ptr<ReadableFile>> InMemoryFileSystem::OpenForRead(const Pa
   return file;
 }
 
-StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::CreateUpload(
-    const Path& path, const UploadOptions& options) {
+Status InMemoryFileSystem::CheckUpload(const Path& path, const UploadOptions& options) const {
   constexpr std::string_view operation = "create upload";
   if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be replaced");
-  std::lock_guard lock(mu_);
   FERRY_ASSIGN_OR_RETURN(const Node* parent, FindDirectory(path.Parent(), operation));
   const auto it = parent->children.find(path.Name());
   if (it != parent->children.end()) {  // in spec R-UPLOAD-4's order
@@ -199,7 +242,16 @@ StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::CreateUpload(
   if (options.size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return ErrnoToStatus(EFBIG, operation);
   }
-  ++pending_uploads_;
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::CreateUpload(
+    const Path& path, const UploadOptions& options) {
+  {
+    std::lock_guard lock(mu_);
+    FERRY_RETURN_IF_ERROR(CheckUpload(path, options));
+    ++pending_uploads_;
+  }
   std::unique_ptr<PendingUpload> upload = std::make_unique<Upload>(this, path, options.overwrite);
   return upload;
 }
@@ -264,6 +316,27 @@ Status InMemoryFileSystem::AddStaleTemporaryForTest(const Path& directory, std::
 size_t InMemoryFileSystem::StaleTemporariesForTest() const {
   std::lock_guard lock(mu_);
   return CountTemporariesBelow(*root_);
+}
+
+StatusOr<std::unique_ptr<PendingUpload>> InMemoryFileSystem::ResumeUpload(
+    const Path& path, const UploadOptions& options, std::unique_ptr<KeptUpload> kept) {
+  Status checked;
+  {
+    std::lock_guard lock(mu_);
+    checked = CheckUpload(path, options);
+  }
+  if (!checked.ok()) {
+    kept.reset();  // outside the lock: discarding takes it
+    return checked;
+  }
+  auto* mine = dynamic_cast<Kept*>(kept.get());
+  if (mine == nullptr || mine->path() != path || mine->size() > options.size) {
+    kept.reset();
+    return CreateUpload(path, options);
+  }
+  std::unique_ptr<PendingUpload> upload =
+      std::make_unique<Upload>(this, path, options.overwrite, mine->Release());
+  return upload;
 }
 
 Status InMemoryFileSystem::CommitUpload(const Path& path, bool overwrite, std::string contents) {

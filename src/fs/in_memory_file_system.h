@@ -30,6 +30,9 @@ class InMemoryFileSystem : public FileSystem {
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;
   StatusOr<StaleTemporaryCleanup> RemoveStaleTemporaries() override;
+  StatusOr<std::unique_ptr<PendingUpload>> ResumeUpload(const Path& path,
+                                                        const UploadOptions& options,
+                                                        std::unique_ptr<KeptUpload> kept) override;
 
   // Test helpers. Each creates missing parent directories (kNotADirectory if a
   // prefix is not a directory) and fails with kAlreadyExists if something is
@@ -41,8 +44,8 @@ class InMemoryFileSystem : public FileSystem {
 
   // The whole contents of a regular file; errors as for OpenForRead.
   StatusOr<std::string> ReadFileForTest(const Path& path);
-  // Uploads created and neither committed nor destroyed yet: each would hold a
-  // temporary on a real disk.
+  // Uploads created and neither committed nor destroyed yet, and kept uploads
+  // not yet destroyed: each would hold a temporary on a real disk.
   size_t PendingUploadsForTest() const;
   // A temporary left behind as by a killed server: a file named `name` (which
   // must be reserved, R-PATH-7) in the existing directory `directory`. Requests
@@ -56,6 +59,7 @@ class InMemoryFileSystem : public FileSystem {
   struct Node;
   class Listing;
   class Upload;
+  class Kept;
 
   static FileInfo Describe(std::string_view name, const Node& node);
 
@@ -64,6 +68,9 @@ class InMemoryFileSystem : public FileSystem {
   StatusOr<Node*> Find(const Path& path, std::string_view operation) const;
   StatusOr<Node*> FindDirectory(const Path& path, std::string_view operation) const;
   StatusOr<const Node*> FindRegular(const Path& path, std::string_view operation) const;
+
+  // Checks an upload to `path` as CreateUpload does; expects mu_ to be held.
+  Status CheckUpload(const Path& path, const UploadOptions& options) const;
 
   // These take mu_.
   Status Add(const Path& path, FileType type, std::string contents);

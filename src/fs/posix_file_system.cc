@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdio>  // renameat2, RENAME_NOREPLACE
 #include <limits>
+#include <utility>
 
 #include "src/codec/limits.h"
 #include "src/fs/errno_status.h"
@@ -180,18 +181,63 @@ StatusOr<std::string> TemporaryName() {
   return std::string(kReservedNamePrefix) + hex;
 }
 
+// A kept temporary: its directory and name. Removed when destroyed unless
+// taken over.
+class PosixKeptUpload : public KeptUpload {
+ public:
+  PosixKeptUpload(UniqueFd parent, std::string temp_name, uint64_t size)
+      : parent_(std::move(parent)), temp_name_(std::move(temp_name)), size_(size) {}
+  ~PosixKeptUpload() override {
+    if (!temp_name_.empty()) unlinkat(parent_.get(), temp_name_.c_str(), 0);
+  }
+  uint64_t size() const override { return size_; }
+  const UniqueFd& parent() const { return parent_; }
+  const std::string& temp_name() const { return temp_name_; }
+  // The temporary now belongs to a resumed upload.
+  void Release() { temp_name_.clear(); }
+
+ private:
+  const UniqueFd parent_;
+  std::string temp_name_;
+  const uint64_t size_;
+};
+
 class PosixPendingUpload : public PendingUpload {
  public:
   PosixPendingUpload(PosixSyscalls* sys, UniqueFd parent, UniqueFd file, std::string temp_name,
-                     std::string target_name, bool overwrite)
+                     std::string target_name, bool overwrite, uint64_t resumed_size = 0)
       : sys_(sys),
         parent_(std::move(parent)),
         file_(std::move(file)),
         temp_name_(std::move(temp_name)),
         target_name_(std::move(target_name)),
-        overwrite_(overwrite) {}
+        overwrite_(overwrite),
+        resumed_size_(resumed_size) {}
 
   ~PosixPendingUpload() override { DiscardTemporary(); }
+
+  uint64_t resumed_size() const override { return resumed_size_; }
+
+  StatusOr<size_t> ReadBack(uint64_t offset, std::span<uint8_t> out) override {
+    while (true) {
+      const ssize_t n =
+          sys_->Pread(file_.get(), out.data(), out.size(), static_cast<off_t>(offset));
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) return ErrnoToStatus(errno, "read back");
+    }
+  }
+
+  StatusOr<std::unique_ptr<KeptUpload>> Keep() override {
+    // Only flushed bytes are reported as kept: a resume relies on them.
+    if (sys_->Fsync(file_.get()) != 0) return ErrnoToStatus(errno, "flush file");
+    struct stat st;
+    if (fstat(file_.get(), &st) != 0) return ErrnoToStatus(errno, "keep upload");
+    file_.reset();
+    std::unique_ptr<KeptUpload> kept = std::make_unique<PosixKeptUpload>(
+        std::move(parent_), std::exchange(temp_name_, std::string()),
+        static_cast<uint64_t>(st.st_size));
+    return kept;
+  }
 
   // Reserves `size` bytes so that a full disk shows up now rather than mid-way.
   // The reservation is only an optimisation (not every filesystem can do it), so
@@ -280,11 +326,12 @@ class PosixPendingUpload : public PendingUpload {
   }
 
   PosixSyscalls* const sys_;
-  const UniqueFd parent_;  // readable, not O_PATH: Commit fsyncs it
+  UniqueFd parent_;  // readable, not O_PATH: Commit fsyncs it
   UniqueFd file_;
-  std::string temp_name_;  // "" once renamed or removed
+  std::string temp_name_;  // "" once renamed, removed or kept
   const std::string target_name_;
   const bool overwrite_;
+  const uint64_t resumed_size_;
 };
 
 // Early errors for an upload to `name`; Commit decides atomically in the end.
@@ -438,8 +485,8 @@ StatusOr<std::unique_ptr<ReadableFile>> PosixFileSystem::OpenForRead(const Path&
   return file;
 }
 
-StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::CreateUpload(
-    const Path& path, const UploadOptions& options) {
+StatusOr<UniqueFd> PosixFileSystem::OpenUploadParent(const Path& path,
+                                                     const UploadOptions& options) const {
   if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be replaced");
   FERRY_ASSIGN_OR_RETURN(
       UniqueFd parent,
@@ -450,9 +497,46 @@ StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::CreateUpload(
   if (options.size > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
     return ErrnoToStatus(EFBIG, "create upload");
   }
+  return parent;
+}
+
+StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::ResumeUpload(
+    const Path& path, const UploadOptions& options, std::unique_ptr<KeptUpload> kept) {
+  FERRY_ASSIGN_OR_RETURN(UniqueFd parent, OpenUploadParent(path, options));
+  auto* posix = dynamic_cast<PosixKeptUpload*>(kept.get());
+  struct stat now, then;
+  // The kept temporary is used only where it was kept: the path must still lead
+  // to the same directory, and the file must be as it was left.
+  if (posix != nullptr && posix->size() <= options.size && fstat(parent.get(), &now) == 0 &&
+      fstat(posix->parent().get(), &then) == 0 && now.st_dev == then.st_dev &&
+      now.st_ino == then.st_ino) {
+    UniqueFd file(openat(parent.get(), posix->temp_name().c_str(),
+                         O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st;
+    if (file.valid() && fstat(file.get(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) == posix->size() &&
+        lseek(file.get(), st.st_size, SEEK_SET) == st.st_size) {
+      auto upload = std::make_unique<PosixPendingUpload>(
+          syscalls_, std::move(parent), std::move(file), posix->temp_name(),
+          path.components().back(), options.overwrite, posix->size());
+      posix->Release();
+      FERRY_RETURN_IF_ERROR(upload->Reserve(options.size));
+      std::unique_ptr<PendingUpload> result = std::move(upload);
+      return result;
+    }
+  }
+  kept.reset();  // unusable: remove it and start afresh
+  return CreateUpload(path, options);
+}
+
+StatusOr<std::unique_ptr<PendingUpload>> PosixFileSystem::CreateUpload(
+    const Path& path, const UploadOptions& options) {
+  FERRY_ASSIGN_OR_RETURN(UniqueFd parent, OpenUploadParent(path, options));
+  const std::string& name = path.components().back();
   FERRY_ASSIGN_OR_RETURN(std::string temp_name, TemporaryName());
+  // Readable too: a kept upload's prefix is read back when it resumes.
   UniqueFd file(openat(parent.get(), temp_name.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+                       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!file.valid()) return ErrnoToStatus(errno, "create upload");
   auto upload = std::make_unique<PosixPendingUpload>(syscalls_, std::move(parent), std::move(file),
                                                      std::move(temp_name), name, options.overwrite);

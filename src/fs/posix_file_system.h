@@ -44,6 +44,9 @@ class PosixFileSystem : public FileSystem {
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;
   StatusOr<StaleTemporaryCleanup> RemoveStaleTemporaries() override;
+  StatusOr<std::unique_ptr<PendingUpload>> ResumeUpload(const Path& path,
+                                                        const UploadOptions& options,
+                                                        std::unique_ptr<KeptUpload> kept) override;
 
  private:
   PosixFileSystem(UniqueFd root, bool have_openat2, PosixSyscalls* syscalls)
@@ -52,6 +55,8 @@ class PosixFileSystem : public FileSystem {
   // open(2) of `path` with `flags`, resolved beneath the root; failures are
   // reported as failures of `operation`.
   StatusOr<UniqueFd> OpenBeneath(const Path& path, int flags, std::string_view operation) const;
+  // The parent directory of an upload to `path`, after the checks of R-UPLOAD-4.
+  StatusOr<UniqueFd> OpenUploadParent(const Path& path, const UploadOptions& options) const;
 
   const UniqueFd root_;
   const bool have_openat2_;

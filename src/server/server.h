@@ -14,6 +14,7 @@
 #include "src/fs/file_system.h"
 #include "src/net/socket.h"
 #include "src/net/tls.h"
+#include "src/server/kept_uploads.h"
 #include "src/server/request_log.h"
 #include "src/server/session.h"
 
@@ -51,7 +52,9 @@ class Server {
 
  private:
   Server(FileSystem* fs, RequestLog* log, ServerOptions options, std::unique_ptr<Listener> listener)
-      : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {}
+      : fs_(fs), log_(log), options_(std::move(options)), listener_(std::move(listener)) {
+    options_.session.kept_uploads = &kept_uploads_;
+  }
 
   // Serves one accepted connection; `address` is the client's IP, counted in
   // per_address_ until the connection ends.
@@ -76,6 +79,9 @@ class Server {
 
   FileSystem* fs_;
   RequestLog* log_;
+  // Interrupted resumable uploads, shared by all sessions; its temporaries are
+  // removed when the server goes (spec 7.8).
+  KeptUploads kept_uploads_;
   ServerOptions options_;
   std::unique_ptr<Listener> listener_;
   std::atomic<bool> stopping_{false};

@@ -383,60 +383,85 @@ StatusOr<bool> Session::CancelRequested() {
 }
 
 Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, RequestRecord* record) {
-  record->path = request.download().path();
+  const v1::DownloadRequest& download = request.download();
+  record->path = download.path();
   auto path = Path::Parse(record->path);
   if (!path.ok()) return Fail(path.status(), record->path);
   auto opened = fs_->OpenForRead(*path);
   if (!opened.ok()) return Fail(opened.status(), record->path);
   ReadableFile& file = **opened;
   const uint64_t size = file.info().size;
+  // A resumed download continues a file the client has begun: it must still be
+  // that file, or the client would splice two versions together (R-RESUME-2).
+  const uint64_t start = download.offset();
+  if (start > 0) {
+    if (start > download.expect_size()) {
+      return Fail(Status::Error(StatusCode::kInvalidArgument, "offset is past expect_size"),
+                  record->path);
+    }
+    if (size != download.expect_size() ||
+        file.info().mtime_unix_ns != download.expect_mtime_unix_ns()) {
+      return Fail(Status::Error(StatusCode::kSourceChanged,
+                                "the file's size or modification time has changed"),
+                  record->path);
+    }
+  }
 
   v1::ServerMessage reply;
   reply.mutable_download_begin()->set_size(size);
   reply.mutable_download_begin()->set_mtime_unix_ns(file.info().mtime_unix_ns);
+  reply.mutable_download_begin()->set_offset(start);
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
 
   transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
+  // The digest covers the whole file: the prefix the client holds is read and
+  // hashed here without being sent, so the client's kept bytes are verified too
+  // (R-RESUME-3).
   StreamingDigest digest;
   uint64_t offset = 0;
   while (offset < size) {
     auto cancel = CancelRequested();
     if (!cancel.ok()) {
       if (cancel.status().code() == StatusCode::kConnectionClosed)
-        return Outcome{cancel.status(), true, offset};
+        return Outcome{cancel.status(), true, offset - std::min(offset, start)};
       // A frame error in the frame read ahead is not about this download's path.
       Outcome out = Fail(cancel.status(), "", /*close=*/true);
-      out.bytes = offset;
+      out.bytes = offset - std::min(offset, start);
       return out;
     }
     if (*cancel) {
       Outcome out = Fail(Status::Error(StatusCode::kCancelled, "download cancelled by the client"),
                          record->path);
-      out.bytes = offset;
+      out.bytes = offset - std::min(offset, start);
       return out;
     }
+    // Reads stop at `start` so that the chunks begin exactly there.
+    const uint64_t end = offset < start ? start : size;
     const size_t want =
-        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), size - offset));
+        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), end - offset));
     auto got = file.ReadAt(offset, std::span<uint8_t>(transfer_buffer_.data(), want));
     if (!got.ok() || *got == 0) {
       const Status error =
           got.ok() ? Status::Error(StatusCode::kIoError, "file shrank while it was being sent")
                    : got.status();
       Outcome out = Fail(error, record->path);
-      out.bytes = offset;
+      out.bytes = offset - std::min(offset, start);
       return out;
     }
     const std::span<const uint8_t> data(transfer_buffer_.data(), *got);
     digest.Update(data);
-    if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
-      return Outcome{sent, true, offset};
+    if (offset >= start) {
+      if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
+        return Outcome{sent, true, offset - start};
+      }
     }
     offset += *got;
   }
+  const uint64_t sent_bytes = size - start;
   reply.mutable_download_end()->set_size(size);
   reply.mutable_download_end()->set_xxh3_128(DigestToBytes(digest.Finish()));
-  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, offset};
-  return Outcome{Status::Ok(), false, offset};
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, sent_bytes};
+  return Outcome{Status::Ok(), false, sent_bytes};
 }
 
 Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, RequestRecord* record) {
@@ -456,17 +481,57 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
     return DiscardUploadData(Fail(
         Status::Error(StatusCode::kInvalidArgument, "size is larger than 2^63-1"), record->path));
   }
-  auto pending = fs_->CreateUpload(*path, UploadOptions{size, overwrite});
+  // Resume (spec 7.8): continue the kept upload the id names, if it is still
+  // there for this path and size; otherwise start afresh, never spliced.
+  const bool resumable = upload.resumable() && options_.kept_uploads != nullptr;
+  std::unique_ptr<KeptUpload> kept;
+  if (resumable && !upload.resume_id().empty()) {
+    kept = options_.kept_uploads->Take(upload.resume_id(), *path, size);
+  }
+  const UploadOptions upload_options{size, overwrite};
+  const bool resuming = kept != nullptr;
+  auto pending = resuming ? fs_->ResumeUpload(*path, upload_options, std::move(kept))
+                          : fs_->CreateUpload(*path, upload_options);
   if (!pending.ok()) return DiscardUploadData(Fail(pending.status(), record->path));
+  // A new id for every attempt: an id is spent once it has been presented.
+  std::string resume_id;
+  if (resumable) {
+    auto id = KeptUploads::NewId();
+    if (!id.ok()) return DiscardUploadData(Fail(id.status(), record->path));
+    resume_id = std::move(*id);
+  }
+  // The kept prefix counts towards the whole file's digest (R-RESUME-7): read it
+  // back once, before the rest arrives.
+  StreamingDigest digest;
+  const uint64_t offset = resuming ? (*pending)->resumed_size() : 0;
+  transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
+  for (uint64_t hashed = 0; hashed < offset;) {
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), offset - hashed));
+    auto got = (*pending)->ReadBack(hashed, std::span<uint8_t>(transfer_buffer_.data(), want));
+    if (!got.ok() || *got == 0) {
+      pending->reset();
+      return DiscardUploadData(
+          Fail(got.ok() ? Status::Error(StatusCode::kIoError, "kept upload shrank") : got.status(),
+               record->path));
+    }
+    digest.Update(std::span<const uint8_t>(transfer_buffer_.data(), *got));
+    hashed += *got;
+  }
 
   v1::ServerMessage reply;
-  reply.mutable_upload_ready();
-  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
-  return ReceiveUpload(std::move(*pending), record->path, size);
+  reply.mutable_upload_ready()->set_offset(offset);
+  reply.mutable_upload_ready()->set_resume_id(resume_id);
+  if (const Status sent = Send(reply); !sent.ok()) {
+    // The client is gone before it heard the id: what is kept cannot be named.
+    return Outcome{sent, true};
+  }
+  return ReceiveUpload(std::move(*pending), record->path, size, offset, &digest, resume_id);
 }
 
 Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
-                                        const std::string& path, uint64_t size) {
+                                        const std::string& path, uint64_t size, uint64_t offset,
+                                        StreamingDigest* digest, const std::string& resume_id) {
   // Every failure discards the temporary before its Error is sent: once the
   // client reads the Error, no temporary remains (R-UPLOAD-14, R-UPLOAD-7).
   // The fatal ones are framing and protocol violations: about the connection,
@@ -476,15 +541,28 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
     return Fail(status, close ? std::string() : path, close);
   };
   DecodedFrame<v1::ClientMessage> frame;
-  StreamingDigest digest;
-  uint64_t received = 0;
+  uint64_t received = offset;
+  // A resumable upload whose data phase ends because no frame could be read
+  // (connection lost or broken, stalled) keeps what it has for a later
+  // attempt (R-RESUME-6). Every byte kept came from a complete, accepted chunk.
+  const auto keep = [&] {
+    if (resume_id.empty()) return;
+    auto kept = upload->Keep();
+    upload.reset();
+    if (kept.ok()) {
+      options_.kept_uploads->Put(resume_id, *Path::Parse(path), size, std::move(*kept));
+    }
+  };
   while (true) {
     auto payload = reader_.ReadFrame();
     if (!payload.ok()) {
+      keep();
       if (payload.status().code() == StatusCode::kConnectionClosed) {
-        return Outcome{payload.status(), true, received};
+        return Outcome{payload.status(), true, received - offset};
       }
-      return fail(payload.status(), /*close=*/true);
+      Outcome out = fail(payload.status(), /*close=*/true);
+      out.bytes = received - offset;
+      return out;
     }
     if (const Status decoded = DecodeClientFrame(*payload, &frame); !decoded.ok()) {
       return fail(decoded, /*close=*/true);
@@ -500,10 +578,10 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
       }
       if (!status.ok()) {
         Outcome out = DiscardUploadData(fail(status));
-        out.bytes = received;
+        out.bytes = received - offset;
         return out;
       }
-      digest.Update(frame.chunk);
+      digest->Update(frame.chunk);
       received += frame.chunk.size();
       continue;
     }
@@ -522,7 +600,7 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
         if (!DigestFromBytes(end.xxh3_128(), &claimed)) {
           return fail(Status::Error(StatusCode::kInvalidArgument, "xxh3_128 must be 16 bytes"));
         }
-        const Digest actual = digest.Finish();
+        const Digest actual = digest->Finish();
         if (claimed != actual) {
           return fail(Status::Error(StatusCode::kChecksumMismatch,
                                     "digest of received bytes does not match"));
@@ -532,8 +610,10 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
         }
         reply.mutable_upload_done()->set_size(size);
         reply.mutable_upload_done()->set_xxh3_128(DigestToBytes(actual));
-        if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, received};
-        return Outcome{Status::Ok(), false, received};
+        if (const Status sent = Send(reply); !sent.ok()) {
+          return Outcome{sent, true, received - offset};
+        }
+        return Outcome{Status::Ok(), false, received - offset};
       }
       default:
         return fail(Status::Error(StatusCode::kUnexpectedMessage,

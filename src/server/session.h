@@ -15,12 +15,14 @@
 
 #include "ferry/v1/ferry.pb.h"
 #include "src/auth/token_verifier.h"
+#include "src/base/digest.h"
 #include "src/base/status.h"
 #include "src/codec/frame_io.h"
 #include "src/codec/limits.h"
 #include "src/codec/messages.h"
 #include "src/fs/file_system.h"
 #include "src/net/stream.h"
+#include "src/server/kept_uploads.h"
 
 namespace ferry {
 
@@ -37,6 +39,9 @@ struct SessionOptions {
   std::chrono::milliseconds auth_failure_delay = limits::kAuthFailureDelay;
   // Refuse every request that would create, change or delete a file (R-ACCESS-1).
   bool read_only = false;
+  // Where interrupted resumable uploads are kept (spec 7.8), shared by the
+  // server's sessions; nullptr: this server does not resume uploads.
+  KeptUploads* kept_uploads = nullptr;
 };
 
 // What the server logs about one request.
@@ -99,8 +104,11 @@ class Session {
   // Receives the upload data phase into `upload`; returns the terminal outcome
   // (the reply has been sent unless the connection is closing). Takes ownership
   // so that a failure can discard the temporary before its Error goes out.
+  // A resumed upload starts after `offset` kept bytes, whose digest `digest`
+  // already holds. With a `resume_id`, a lost connection keeps the upload under it.
   Outcome ReceiveUpload(std::unique_ptr<PendingUpload> upload, const std::string& path,
-                        uint64_t size);
+                        uint64_t size, uint64_t offset, StreamingDigest* digest,
+                        const std::string& resume_id);
   // After an early upload error: consumes the rest of the data phase (R-UPLOAD-8).
   Outcome DiscardUploadData(Outcome early);
   // Between download chunks: true if the client asked to cancel. Another request

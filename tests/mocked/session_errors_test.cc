@@ -275,6 +275,31 @@ TEST_F(SessionWithMockTest, WriteFailingOnTheSecondChunkIsNoSpaceAndTheRestIsDis
   EXPECT_EQ(fake_.ReadFileForTest(P("dir/target")).value(), "old contents");
 }
 
+// R-RESUME-6: a resumable upload is kept only if flushing its bytes works; a
+// failed flush keeps nothing (the temporary is gone with the upload).
+TEST_F(SessionWithMockTest, ResumableUploadWhoseFlushFailsAtConnectionLossIsNotKept) {
+  auto upload = std::make_unique<StrictMock<MockPendingUpload>>();
+  EXPECT_CALL(*upload, Write(_)).WillOnce(Return(Status::Ok()));
+  EXPECT_CALL(*upload, Keep())
+      .WillOnce(Return(ByMove(StatusOr<std::unique_ptr<KeptUpload>>(
+          Status::Error(StatusCode::kIoError, "flush file: input/output error")))));
+  ExpectCreateUpload(&fs_, std::move(upload));
+  KeptUploads kept;
+  SessionOptions options;
+  options.kept_uploads = &kept;
+  v1::ClientMessage request;
+  request.mutable_upload()->set_path("dir/target");
+  request.mutable_upload()->set_size(9);
+  request.mutable_upload()->set_overwrite(true);
+  request.mutable_upload()->set_resumable(true);
+  ClientScript script;
+  script.Hello().Message(request).Chunk("abc");  // then the connection is lost
+  const SessionResult result = RunSession(script, &fs_, options);
+  EXPECT_THAT(result.Replies(), ElementsAre(HasBody(Body::kUploadReady)));
+  EXPECT_EQ(kept.size(), 0u);
+  EXPECT_EQ(fake_.ReadFileForTest(P("dir/target")).value(), "old contents");
+}
+
 struct CommitFailure {
   StatusCode code;
   v1::ErrorCode wire;

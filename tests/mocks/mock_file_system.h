@@ -39,6 +39,14 @@ class MockPendingUpload : public PendingUpload {
  public:
   MOCK_METHOD(Status, Write, (std::span<const uint8_t> data), (override));
   MOCK_METHOD(Status, Commit, (), (override));
+  MOCK_METHOD(uint64_t, resumed_size, (), (const, override));
+  MOCK_METHOD(StatusOr<size_t>, ReadBack, (uint64_t offset, std::span<uint8_t> out), (override));
+  MOCK_METHOD(StatusOr<std::unique_ptr<KeptUpload>>, Keep, (), (override));
+};
+
+class MockKeptUpload : public KeptUpload {
+ public:
+  MOCK_METHOD(uint64_t, size, (), (const, override));
 };
 
 class MockFileSystem : public FileSystem {
@@ -51,6 +59,9 @@ class MockFileSystem : public FileSystem {
   MOCK_METHOD(StatusOr<std::unique_ptr<PendingUpload>>, CreateUpload,
               (const Path& path, const UploadOptions& options), (override));
   MOCK_METHOD(StatusOr<StaleTemporaryCleanup>, RemoveStaleTemporaries, (), (override));
+  MOCK_METHOD(StatusOr<std::unique_ptr<PendingUpload>>, ResumeUpload,
+              (const Path& path, const UploadOptions& options, std::unique_ptr<KeptUpload> kept),
+              (override));
 
   // Makes every call that no EXPECT_CALL claims go to `fake`, which must outlive
   // this mock.
@@ -73,6 +84,11 @@ class MockFileSystem : public FileSystem {
     ON_CALL(*this, RemoveStaleTemporaries()).WillByDefault([fake] {
       return fake->RemoveStaleTemporaries();
     });
+    ON_CALL(*this, ResumeUpload(_, _, _))
+        .WillByDefault([fake](const Path& path, const UploadOptions& options,
+                              std::unique_ptr<KeptUpload> kept) {
+          return fake->ResumeUpload(path, options, std::move(kept));
+        });
   }
 };
 

@@ -137,6 +137,27 @@ class KillTest : public ::testing::Test {
     return true;
   }
 
+  // How many connections the server has logged as ended so far.
+  size_t Disconnects() const {
+    const std::string log = server_.Log();
+    size_t count = 0;
+    for (size_t at = log.find("event=disconnect"); at != std::string::npos;
+         at = log.find("event=disconnect", at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
+  // Hang guard only: waits until more than `before` connections have ended.
+  bool WaitForDisconnectsAbove(size_t before) const {
+    const auto deadline = steady_clock::now() + std::chrono::seconds(20);
+    while (Disconnects() <= before) {
+      if (steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return true;
+  }
+
   // The checks after one trial; `model` holds each target's last content.
   void CheckTarget(const Plan& plan, bool acknowledged, bool must_be_old) {
     const std::optional<std::string> old_content =
@@ -287,13 +308,17 @@ int64_t LargestTemporary(const std::filesystem::path& root) {
   return largest;
 }
 
-// R-DUR-2: kill -9 of the real ferry client while it uploads a file from disk,
-// once the server has received a random number of bytes (seen as the size of
-// the temporary) or, if the upload is quicker, once the client printed its
-// acknowledgement.
+// R-DUR-2, R-RESUME-6: kill -9 of the real ferry client while it uploads a file
+// from disk, once the server has received a random number of bytes (seen as the
+// size of the temporary) or, if the upload is quicker, once the client printed
+// its acknowledgement. The shell's uploads are resumable, so the server keeps
+// what arrived, hidden (never listed); the same upload run again with -a
+// completes the file.
 TEST_F(KillTest, RealClientKilledMidUploadLeavesOldOrCompleteNew) {
   std::mt19937_64 rng(TrialSeed("ferry client kills"));
   TempDir local;
+  TempDir state;  // where the client records its resumable uploads
+  const Environment env = {{"FERRY_STATE_DIR", state.path().string()}};
   int before_reply = 0;
   for (int trial = 0; trial < kRealClientKillTrials; ++trial) {
     Plan plan = DrawPlan(rng);
@@ -303,7 +328,8 @@ TEST_F(KillTest, RealClientKilledMidUploadLeavesOldOrCompleteNew) {
                  std::to_string(plan.contents.size()) + " bytes, kill once " +
                  std::to_string(plan.kill_byte) + " arrived");
     FERRY_ASSERT_OK(local.WriteFile("source.bin", plan.contents));
-    auto client = StartClient(local.path());
+    const size_t disconnects = Disconnects();
+    auto client = StartClient(local.path(), env);
     ASSERT_THAT(client, IsOk());
     (*client)->WriteStdin("connme " + server_.address() + "\nupload -f source.bin " + plan.name +
                           "\n");
@@ -319,11 +345,27 @@ TEST_F(KillTest, RealClientKilledMidUploadLeavesOldOrCompleteNew) {
     CountFaults();
     const bool acknowledged = result.out.find("uploaded ") != std::string::npos;
     before_reply += !acknowledged;
-    ASSERT_TRUE(WaitForNoTemporaries()) << "a temporary outlived its client";
+    // The server keeps an interrupted upload only once it has seen the
+    // connection end; resuming before that would start afresh.
+    ASSERT_TRUE(WaitForDisconnectsAbove(disconnects)) << "the server never saw the client go";
     CheckTarget(plan, acknowledged, /*must_be_old=*/false);
     CheckListing();
     if (HasFatalFailure()) return;
+    if (!acknowledged) {
+      const ProcessResult resumed = RunClient(
+          "connme " + server_.address() + "\nupload -a -f source.bin " + plan.name + "\nbyebye\n",
+          local.path(), env);
+      ASSERT_EQ(resumed.exit_code, 0) << resumed;
+      CheckTarget(plan, /*acknowledged=*/true, /*must_be_old=*/false);
+    }
+    CheckListing();
+    if (HasFatalFailure()) return;
   }
+  // A client killed before it learnt its upload's id cannot resume it: that kept
+  // upload stays hidden until it expires, and goes with the server process
+  // (R-RESUME-9), which a clean stop shows.
+  EXPECT_EQ(server_.Stop(), 0);
+  EXPECT_EQ(TemporariesOnDisk(root_.path()), 0u) << "a kept upload outlived the server";
   // How many kills landed mid-upload depends on the machine's speed: reported,
   // not asserted.
   std::printf("ferry client kills: %d of %d before the acknowledgement\n", before_reply,

@@ -10,8 +10,10 @@
 #include <string>
 #include <thread>
 
+#include "src/codec/limits.h"
 #include "src/fs/in_memory_file_system.h"
 #include "src/net/socket.h"
+#include "src/server/kept_uploads.h"
 #include "src/server/session.h"
 #include "tests/testing/status_matchers.h"
 
@@ -146,6 +148,354 @@ TEST_F(ClientTest, RefusedUploadReportsTheServerErrorAndTheConnectionStaysInStep
   ASSERT_TRUE(client_->connected());
   EXPECT_THAT(fs_.ReadFileForTest(P("taken.bin")), IsOkAndHolds("old"));
   EXPECT_THAT(client_->Stat("taken.bin"), IsOk());
+}
+
+// --- resume (spec 7.8) ------------------------------------------------------------
+
+std::span<const uint8_t> Bytes(std::string_view text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+// R-RESUME-1, R-RESUME-3: only the bytes after the kept prefix arrive, and the
+// result is verified against the whole file's digest.
+TEST_F(ClientTest, ResumedDownloadReceivesOnlyTheRestAndVerifiesTheWholeFile) {
+  const std::string content = Pattern(kFileBytes);
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), content));
+  auto info = fs_.Stat(P("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  const uint64_t kept = kFileBytes / 3;
+  StreamingDigest prefix;
+  prefix.Update(Bytes(std::string_view(content).substr(0, kept)));
+  const DownloadResume resume{kept, info->size, info->mtime_unix_ns, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  DownloadStart announced;
+  options.on_begin = [&](const DownloadStart& start) {
+    announced = start;
+    return Status::Ok();
+  };
+  std::string received;
+  auto result = client_->Download(
+      "f.bin",
+      [&](std::span<const uint8_t> data) {
+        received.append(reinterpret_cast<const char*>(data.data()), data.size());
+        return Status::Ok();
+      },
+      options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(announced.offset, kept);
+  EXPECT_EQ(announced.size, content.size());
+  EXPECT_EQ(result->resumed_from, kept);
+  EXPECT_EQ(result->size, content.size());
+  EXPECT_TRUE(received == content.substr(kept));
+  EXPECT_EQ(result->digest, DigestOf(Bytes(content)));
+}
+
+// R-RESUME-3: a kept prefix that is not the file's start fails verification.
+TEST_F(ClientTest, ResumeOntoAWrongPrefixIsAChecksumMismatch) {
+  const std::string content = Pattern(kFileBytes);
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), content));
+  auto info = fs_.Stat(P("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  std::string wrong = content.substr(0, 1000);
+  wrong[500] ^= 1;
+  StreamingDigest prefix;
+  prefix.Update(Bytes(wrong));
+  const DownloadResume resume{wrong.size(), info->size, info->mtime_unix_ns, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  auto result = client_->Download(
+      "f.bin", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  EXPECT_THAT(result, StatusIs(StatusCode::kChecksumMismatch));
+  EXPECT_TRUE(client_->connected());
+}
+
+// R-RESUME-2: the file changed since the prefix was kept: SOURCE_CHANGED, no
+// byte reaches the sink, and the connection stays in step.
+TEST_F(ClientTest, ResumeOfAChangedFileIsSourceChanged) {
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), Pattern(kFileBytes)));
+  auto info = fs_.Stat(P("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  StreamingDigest prefix;
+  const DownloadResume resume{10, info->size, info->mtime_unix_ns - 1, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  bool called = false;
+  auto result = client_->Download(
+      "f.bin",
+      [&](std::span<const uint8_t>) {
+        called = true;
+        return Status::Ok();
+      },
+      options);
+  EXPECT_THAT(result, StatusIs(StatusCode::kSourceChanged));
+  EXPECT_FALSE(called);
+  ASSERT_TRUE(client_->connected());
+  EXPECT_THAT(client_->Stat("f.bin"), IsOk());
+}
+
+// Sessions sharing one file system and one registry of kept uploads, as the
+// server's do, each over its own socket pair.
+class ResumeClientTest : public ::testing::Test {
+ protected:
+  ~ResumeClientTest() override {
+    for (auto& client : clients_) client.reset();
+    for (std::thread& server : servers_) server.join();
+  }
+
+  // A new connection; `stream` (if given) gets the client's end, to break it.
+  Client* Connect(SocketStream** stream = nullptr) {
+    int fds[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    auto server_stream = std::make_shared<SocketStream>(fds[0]);
+    servers_.emplace_back([this, server_stream] {
+      SessionOptions options;
+      options.kept_uploads = &kept_;
+      Session session(server_stream.get(), &fs_, options);
+      session.Run().IgnoreError();
+    });
+    auto client_stream = std::make_unique<SocketStream>(fds[1]);
+    if (stream != nullptr) *stream = client_stream.get();
+    ClientOptions options;
+    options.max_frame_bytes = kFrameBytes;
+    auto client = Client::Open(std::move(client_stream), options);
+    EXPECT_THAT(client, IsOk());
+    clients_.push_back(client.ok() ? std::move(*client) : nullptr);
+    return clients_.back().get();
+  }
+
+  // A source that hands out `content` from `*offset` on, advancing it.
+  static Client::Source SourceOf(const std::string& content, size_t* offset) {
+    return [&content, offset](std::span<uint8_t> out) {
+      const size_t n = std::min(out.size(), content.size() - *offset);
+      std::copy_n(content.data() + *offset, n, reinterpret_cast<char*>(out.data()));
+      *offset += n;
+      return StatusOr<size_t>(n);
+    };
+  }
+
+  InMemoryFileSystem fs_;
+  KeptUploads kept_;
+  std::vector<std::thread> servers_;
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+// R-RESUME-6, R-RESUME-7: an upload whose connection breaks is continued on a
+// new connection with the id on_ready reported: the client reads the kept
+// prefix from its source without sending it, and the file commits whole.
+TEST_F(ResumeClientTest, BrokenUploadIsContinuedOnANewConnection) {
+  const std::string content = Pattern(kFileBytes);
+  SocketStream* stream = nullptr;
+  Client* first = Connect(&stream);
+  ASSERT_NE(first, nullptr);
+  std::string id;
+  TransferOptions options;
+  options.resumable = true;
+  options.on_ready = [&](std::string_view given, uint64_t offset) {
+    id = std::string(given);
+    EXPECT_EQ(offset, 0u);
+    return Status::Ok();
+  };
+  size_t offset = 0;
+  const Client::Source source = SourceOf(content, &offset);
+  auto broken = first->Upload(
+      "up.bin", content.size(),
+      [&](std::span<uint8_t> out) {
+        if (offset >= kFileBytes / 2) stream->Shutdown();  // the connection breaks
+        return source(out);
+      },
+      options);
+  EXPECT_FALSE(broken.ok());
+  EXPECT_FALSE(first->connected());
+  ASSERT_EQ(id.size(), 16u);
+  // The session files the upload when it sees the connection end.
+  for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(kept_.size(), 1u);
+
+  Client* second = Connect();
+  ASSERT_NE(second, nullptr);
+  uint64_t resumed_at = 0;
+  options.resume_id = id;
+  options.on_ready = [&](std::string_view, uint64_t at) {
+    resumed_at = at;
+    return Status::Ok();
+  };
+  offset = 0;
+  uint64_t first_progress = UINT64_MAX;
+  options.progress = [&](uint64_t done, uint64_t) {
+    first_progress = std::min(first_progress, done);
+  };
+  auto result = second->Upload("up.bin", content.size(), source, options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_GT(resumed_at, 0u);
+  EXPECT_EQ(result->resumed_from, resumed_at);
+  EXPECT_EQ(first_progress, resumed_at);
+  EXPECT_EQ(result->digest, DigestOf(Bytes(content)));
+  EXPECT_THAT(fs_.ReadFileForTest(*Path::Parse("up.bin")), IsOkAndHolds(content));
+  EXPECT_EQ(fs_.PendingUploadsForTest(), 0u);
+}
+
+// R-RESUME-7: a source that changed so that the kept prefix is no longer its
+// start fails with CHECKSUM_MISMATCH; nothing is committed.
+TEST_F(ResumeClientTest, ChangedSourceUnderAKeptPrefixIsAChecksumMismatch) {
+  const std::string content = Pattern(kFileBytes);
+  SocketStream* stream = nullptr;
+  Client* first = Connect(&stream);
+  ASSERT_NE(first, nullptr);
+  std::string id;
+  TransferOptions options;
+  options.resumable = true;
+  options.on_ready = [&](std::string_view given, uint64_t) {
+    id = std::string(given);
+    return Status::Ok();
+  };
+  size_t offset = 0;
+  const Client::Source source = SourceOf(content, &offset);
+  EXPECT_FALSE(first
+                   ->Upload(
+                       "up.bin", content.size(),
+                       [&](std::span<uint8_t> out) {
+                         if (offset >= kFileBytes / 2) stream->Shutdown();
+                         return source(out);
+                       },
+                       options)
+                   .ok());
+  for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(kept_.size(), 1u);
+  std::string changed = content;
+  changed[10] ^= 1;  // inside the kept prefix
+  size_t changed_offset = 0;
+  options.resume_id = id;
+  options.on_ready = nullptr;
+  Client* second = Connect();
+  ASSERT_NE(second, nullptr);
+  EXPECT_THAT(second->Upload("up.bin", changed.size(), SourceOf(changed, &changed_offset), options),
+              StatusIs(StatusCode::kChecksumMismatch));
+  EXPECT_TRUE(second->connected());
+  EXPECT_THAT(second->Stat("up.bin"), StatusIs(StatusCode::kNotFound));
+}
+
+// A hand-written server for the replies a real Session never gives: it
+// completes the handshake, reads one DownloadRequest and answers `content`
+// from `begin.offset()` on with the whole file's digest.
+class ScriptedServerTest : public ::testing::Test {
+ protected:
+  void Serve(v1::DownloadBegin begin, std::string content) {
+    int fds[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    server_stream_ = std::make_unique<SocketStream>(fds[0]);
+    server_ = std::thread([this, begin, content] {
+      FrameReader reader(server_stream_.get(), limits::kMaxFrameBytesCeiling);
+      FrameWriter writer(server_stream_.get());
+      DecodedFrame<v1::ClientMessage> frame;
+      if (!reader.ReadFrame().ok()) return;  // Hello
+      v1::ServerMessage reply;
+      v1::Welcome* welcome = reply.mutable_welcome();
+      welcome->set_version(1);
+      welcome->set_max_frame_bytes(kFrameBytes);
+      welcome->set_max_chunk_bytes(kFrameBytes - limits::kChunkOverheadBytes);
+      if (!writer.Write(reply).ok()) return;
+      auto request = reader.ReadFrame();
+      if (!request.ok() || !DecodeClientFrame(*request, &frame).ok()) return;
+      requested_offset_ = frame.message.download().offset();
+      *reply.mutable_download_begin() = begin;
+      if (!writer.Write(reply).ok()) return;
+      const std::string rest = content.substr(begin.offset());
+      if (!rest.empty() && !writer.WriteChunk(Bytes(rest)).ok()) return;
+      reply.mutable_download_end()->set_size(content.size());
+      reply.mutable_download_end()->set_xxh3_128(DigestToBytes(DigestOf(Bytes(content))));
+      writer.Write(reply).IgnoreError();
+      while (reader.ReadFrame().ok()) {
+      }
+    });
+    ClientOptions options;
+    options.max_frame_bytes = kFrameBytes;
+    auto client = Client::Open(std::make_unique<SocketStream>(fds[1]), options);
+    ASSERT_THAT(client, IsOk());
+    client_ = std::move(*client);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    if (server_.joinable()) server_.join();
+  }
+
+  std::unique_ptr<SocketStream> server_stream_;
+  std::thread server_;
+  std::unique_ptr<Client> client_;
+  uint64_t requested_offset_ = 0;
+};
+
+// R-RESUME-4: a server that does not resume answers offset 0 with the whole
+// file; the client is told to drop its prefix and verifies the file from 0.
+TEST_F(ScriptedServerTest, ServerThatIgnoresTheOffsetSendsTheWholeFile) {
+  const std::string content = "the whole file, sent from its first byte";
+  v1::DownloadBegin begin;
+  begin.set_size(content.size());
+  begin.set_mtime_unix_ns(5);
+  Serve(begin, content);
+  ASSERT_NE(client_, nullptr);
+  StreamingDigest prefix;
+  prefix.Update(Bytes("the whole"));
+  const DownloadResume resume{9, content.size(), 5, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  uint64_t announced_offset = 99;
+  options.on_begin = [&](const DownloadStart& start) {
+    announced_offset = start.offset;
+    return Status::Ok();
+  };
+  std::string received;
+  auto result = client_->Download(
+      "f",
+      [&](std::span<const uint8_t> data) {
+        received.append(reinterpret_cast<const char*>(data.data()), data.size());
+        return Status::Ok();
+      },
+      options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(requested_offset_, 9u);
+  EXPECT_EQ(announced_offset, 0u);
+  EXPECT_EQ(result->resumed_from, 0u);
+  EXPECT_EQ(received, content);
+}
+
+// R-RESUME-4: a resume at an offset other than the one asked for is a
+// protocol violation: the client closes the connection.
+TEST_F(ScriptedServerTest, ResumeAtAnotherOffsetIsAViolation) {
+  const std::string content = "0123456789abcdef";
+  v1::DownloadBegin begin;
+  begin.set_size(content.size());
+  begin.set_mtime_unix_ns(5);
+  begin.set_offset(4);
+  Serve(begin, content);
+  ASSERT_NE(client_, nullptr);
+  StreamingDigest prefix;
+  prefix.Update(Bytes("01234567"));
+  const DownloadResume resume{8, content.size(), 5, &prefix};
+  TransferOptions options;
+  options.resume = &resume;
+  auto result = client_->Download(
+      "f", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
+  EXPECT_FALSE(client_->connected());
+}
+
+// R-RESUME-4: an offset the client did not ask for is a violation too.
+TEST_F(ScriptedServerTest, UnaskedResumeIsAViolation) {
+  const std::string content = "0123456789abcdef";
+  v1::DownloadBegin begin;
+  begin.set_size(content.size());
+  begin.set_offset(4);
+  Serve(begin, content);
+  ASSERT_NE(client_, nullptr);
+  auto result = client_->Download("f", [](std::span<const uint8_t>) { return Status::Ok(); });
+  EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
+  EXPECT_FALSE(client_->connected());
 }
 
 }  // namespace

@@ -651,5 +651,94 @@ TYPED_TEST(FileSystemContractTest, ConcurrentUseFromManyThreads) {
   EXPECT_EQ(this->traits_.Temporaries(), 0u);
 }
 
+// --- resume (spec 7.8) -------------------------------------------------------------
+
+// R-RESUME-6: Keep leaves the temporary, hidden, with every byte written; a
+// resumed upload starts after them, can read them back, and commits the whole.
+TYPED_TEST(FileSystemContractTest, KeptUploadResumesWithItsBytes) {
+  this->traits_.AddDirectory("d");
+  std::unique_ptr<PendingUpload> upload = this->StartUpload("d/f", false, 10);
+  ASSERT_NE(upload, nullptr);
+  EXPECT_EQ(upload->resumed_size(), 0u);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("01234")));
+  StatusOr<std::unique_ptr<KeptUpload>> kept = upload->Keep();
+  ASSERT_THAT(kept, IsOk());
+  upload.reset();
+  EXPECT_EQ((*kept)->size(), 5u);
+  EXPECT_EQ(this->traits_.Temporaries(), 1u);
+  EXPECT_THAT(this->List("d"), IsEmpty());
+  EXPECT_THAT(this->fs().Stat(P("d/f")), StatusIs(StatusCode::kNotFound));
+
+  StatusOr<std::unique_ptr<PendingUpload>> resumed =
+      this->fs().ResumeUpload(P("d/f"), {.size = 10, .overwrite = false}, std::move(*kept));
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_EQ((*resumed)->resumed_size(), 5u);
+  EXPECT_EQ(this->traits_.Temporaries(), 1u);
+  std::array<uint8_t, 16> buffer{};
+  StatusOr<size_t> read = (*resumed)->ReadBack(1, buffer);
+  ASSERT_THAT(read, IsOkAndHolds(4u));
+  EXPECT_EQ(std::string(buffer.begin(), buffer.begin() + 4), "1234");
+  FERRY_ASSERT_OK((*resumed)->Write(this->Bytes("56789")));
+  FERRY_ASSERT_OK((*resumed)->Commit());
+  EXPECT_EQ(this->traits_.ReadFile("d/f"), "0123456789");
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+// R-RESUME-6: a kept upload nobody resumes is removed when it is destroyed.
+TYPED_TEST(FileSystemContractTest, DiscardedKeptUploadLeavesNoTemporary) {
+  std::unique_ptr<PendingUpload> upload = this->StartUpload("f", false, 10);
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("012")));
+  StatusOr<std::unique_ptr<KeptUpload>> kept = upload->Keep();
+  ASSERT_THAT(kept, IsOk());
+  upload.reset();
+  EXPECT_EQ(this->traits_.Temporaries(), 1u);
+  kept->reset();
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+}
+
+// R-RESUME-8: a kept temporary that does not fit the new request (more bytes
+// than the new size, or another path) is dropped and the upload starts empty;
+// never spliced.
+TYPED_TEST(FileSystemContractTest, UnfittingKeptUploadStartsAfresh) {
+  this->traits_.AddDirectory("a");
+  this->traits_.AddDirectory("b");
+  for (const auto& [path, size] :
+       {std::pair<const char*, uint64_t>{"a/f", 3}, std::pair<const char*, uint64_t>{"b/f", 10}}) {
+    SCOPED_TRACE(path);
+    std::unique_ptr<PendingUpload> upload = this->StartUpload("a/f", /*overwrite=*/true, 10);
+    ASSERT_NE(upload, nullptr);
+    FERRY_ASSERT_OK(upload->Write(this->Bytes("01234")));
+    StatusOr<std::unique_ptr<KeptUpload>> kept = upload->Keep();
+    ASSERT_THAT(kept, IsOk());
+    upload.reset();
+    StatusOr<std::unique_ptr<PendingUpload>> resumed =
+        this->fs().ResumeUpload(P(path), {.size = size, .overwrite = true}, std::move(*kept));
+    ASSERT_THAT(resumed, IsOk());
+    EXPECT_EQ((*resumed)->resumed_size(), 0u);
+    EXPECT_EQ(this->traits_.Temporaries(), 1u);  // the new one only
+    FERRY_ASSERT_OK((*resumed)->Write(this->Bytes("abc")));
+    FERRY_ASSERT_OK((*resumed)->Commit());
+    EXPECT_EQ(this->traits_.ReadFile(path), "abc");
+    EXPECT_EQ(this->traits_.Temporaries(), 0u);
+  }
+}
+
+// R-RESUME-8: a resume is checked like a new upload (R-UPLOAD-4); on an error
+// the kept temporary is gone too.
+TYPED_TEST(FileSystemContractTest, ResumeChecksTheTargetAndDropsTheKeptUploadOnError) {
+  std::unique_ptr<PendingUpload> upload = this->StartUpload("f", false, 10);
+  ASSERT_NE(upload, nullptr);
+  FERRY_ASSERT_OK(upload->Write(this->Bytes("01234")));
+  StatusOr<std::unique_ptr<KeptUpload>> kept = upload->Keep();
+  ASSERT_THAT(kept, IsOk());
+  upload.reset();
+  this->traits_.AddFile("f", "appeared meanwhile");
+  EXPECT_THAT(this->fs().ResumeUpload(P("f"), {.size = 10, .overwrite = false}, std::move(*kept)),
+              StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_EQ(this->traits_.Temporaries(), 0u);
+  EXPECT_EQ(this->traits_.ReadFile("f"), "appeared meanwhile");
+}
+
 }  // namespace
 }  // namespace ferry

@@ -1306,5 +1306,113 @@ TEST_F(SessionTest, ObserverSeesOneRecordPerRequestWithCommandPathBytesAndResult
           AllOf(Field(&R::command, "bye"), Field(&R::result, IsOk()))));
 }
 
+// --- resume (spec 7.8) --------------------------------------------------------------
+
+v1::ClientMessage ResumableUpload(std::string_view path, uint64_t size, std::string_view id = "") {
+  v1::ClientMessage message;
+  message.mutable_upload()->set_path(std::string(path));
+  message.mutable_upload()->set_size(size);
+  message.mutable_upload()->set_resumable(true);
+  message.mutable_upload()->set_resume_id(std::string(id));
+  return message;
+}
+
+// R-RESUME-6, R-RESUME-7: a session that loses its connection mid-upload keeps
+// the bytes under the id it gave; the next session continues from there, and
+// only the rest is received.
+TEST(SessionResume, UploadDroppedMidWayIsContinuedByTheNextSession) {
+  InMemoryFileSystem fs;
+  KeptUploads kept;
+  SessionOptions options;
+  options.kept_uploads = &kept;
+  ClientScript first;
+  first.Hello().Message(ResumableUpload("f.bin", 10)).Chunk("01234");  // then the stream ends
+  const SessionResult dropped = RunSession(first, &fs, options);
+  ASSERT_THAT(dropped.Replies(), ElementsAre(HasBody(v1::ServerMessage::kUploadReady)));
+  const v1::UploadReady ready = dropped.Replies()[0].upload_ready();
+  EXPECT_EQ(ready.offset(), 0u);
+  ASSERT_EQ(ready.resume_id().size(), 16u);
+  EXPECT_EQ(kept.size(), 1u);
+  EXPECT_EQ(fs.PendingUploadsForTest(), 1u);
+  EXPECT_THAT(fs.Stat(*Path::Parse("f.bin")), StatusIs(StatusCode::kNotFound));
+
+  ClientScript second;
+  second.Hello()
+      .Message(ResumableUpload("f.bin", 10, ready.resume_id()))
+      .Chunk("56789")
+      .UploadEnd(10, DigestBytes("0123456789"))
+      .Bye();
+  const SessionResult resumed = RunSession(second, &fs, options);
+  ASSERT_THAT(resumed.Replies(), ElementsAre(HasBody(v1::ServerMessage::kUploadReady),
+                                             HasBody(v1::ServerMessage::kUploadDone),
+                                             HasBody(v1::ServerMessage::kBye)));
+  EXPECT_EQ(resumed.Replies()[0].upload_ready().offset(), 5u);
+  EXPECT_NE(resumed.Replies()[0].upload_ready().resume_id(), ready.resume_id());
+  EXPECT_EQ(resumed.Replies()[1].upload_done().xxh3_128(), DigestBytes("0123456789"));
+  EXPECT_THAT(fs.ReadFileForTest(*Path::Parse("f.bin")), IsOkAndHolds("0123456789"));
+  ASSERT_FALSE(resumed.records.empty());
+  EXPECT_EQ(resumed.records[0].bytes, 5u);  // only the rest crossed the wire
+  EXPECT_EQ(kept.size(), 0u);
+  EXPECT_EQ(fs.PendingUploadsForTest(), 0u);
+}
+
+// R-RESUME-6: without `resumable`, or after Cancel, nothing is kept.
+TEST(SessionResume, CancelledOrPlainUploadsAreNotKept) {
+  InMemoryFileSystem fs;
+  KeptUploads kept;
+  SessionOptions options;
+  options.kept_uploads = &kept;
+  ClientScript script;
+  script.Hello()
+      .Message(ResumableUpload("a.bin", 10))
+      .Chunk("01234")
+      .Cancel()
+      .Upload("b.bin", 10)
+      .Chunk("01234");  // then the stream ends
+  const SessionResult result = RunSession(script, &fs, options);
+  ASSERT_THAT(result.Replies(),
+              ElementsAre(HasBody(v1::ServerMessage::kUploadReady), IsError(v1::CANCELLED, false),
+                          HasBody(v1::ServerMessage::kUploadReady)));
+  EXPECT_TRUE(result.Replies()[2].upload_ready().resume_id().empty());
+  EXPECT_EQ(kept.size(), 0u);
+  EXPECT_EQ(fs.PendingUploadsForTest(), 0u);
+}
+
+// R-RESUME-9: a server without a registry ignores `resumable`: no id, nothing kept.
+TEST(SessionResume, ServerWithoutResumeIgnoresResumable) {
+  InMemoryFileSystem fs;
+  ClientScript script;
+  script.Hello().Message(ResumableUpload("a.bin", 10)).Chunk("01234");
+  const SessionResult result = RunSession(script, &fs);
+  ASSERT_THAT(result.Replies(), ElementsAre(HasBody(v1::ServerMessage::kUploadReady)));
+  EXPECT_EQ(result.Replies()[0].upload_ready().ByteSizeLong(), 0u);
+  EXPECT_EQ(fs.PendingUploadsForTest(), 0u);
+}
+
+// R-RESUME-1, R-RESUME-3: the download side over memory: the chunks start at
+// the offset, the digest covers the file, and the record counts only the rest.
+TEST(SessionResume, DownloadFromAnOffsetSendsTheRest) {
+  InMemoryFileSystem fs;
+  FERRY_ASSERT_OK(fs.AddFile(*Path::Parse("f.bin"), "0123456789"));
+  auto info = fs.Stat(*Path::Parse("f.bin"));
+  ASSERT_THAT(info, IsOk());
+  v1::ClientMessage request;
+  request.mutable_download()->set_path("f.bin");
+  request.mutable_download()->set_offset(6);
+  request.mutable_download()->set_expect_size(10);
+  request.mutable_download()->set_expect_mtime_unix_ns(info->mtime_unix_ns);
+  ClientScript script;
+  script.Hello().Message(request).Bye();
+  const SessionResult result = RunSession(script, &fs);
+  ASSERT_THAT(result.Replies(), ElementsAre(HasBody(v1::ServerMessage::kDownloadBegin),
+                                            HasBody(v1::ServerMessage::kDownloadEnd),
+                                            HasBody(v1::ServerMessage::kBye)));
+  EXPECT_EQ(result.Replies()[0].download_begin().offset(), 6u);
+  EXPECT_EQ(result.chunk_bytes, "6789");
+  EXPECT_EQ(result.Replies()[1].download_end().xxh3_128(), DigestBytes("0123456789"));
+  ASSERT_FALSE(result.records.empty());
+  EXPECT_EQ(result.records[0].bytes, 4u);
+}
+
 }  // namespace
 }  // namespace ferry

@@ -44,6 +44,7 @@ const CodePair kPairs[] = {
     {StatusCode::kSizeMismatch, v1::SIZE_MISMATCH},
     {StatusCode::kChecksumMismatch, v1::CHECKSUM_MISMATCH},
     {StatusCode::kCancelled, v1::CANCELLED},
+    {StatusCode::kSourceChanged, v1::SOURCE_CHANGED},
     {StatusCode::kMalformedFrame, v1::MALFORMED_FRAME},
     {StatusCode::kMessageTooLarge, v1::MESSAGE_TOO_LARGE},
     {StatusCode::kMalformedMessage, v1::MALFORMED_MESSAGE},
@@ -65,16 +66,16 @@ TEST_P(WireCodePair, MapsToItsWireCodeAndBack) {
 }
 
 TEST_P(WireCodePair, KeepsItsNumberFromTheSpecTable) {
-  // The numeric values are part of the wire contract (spec 9.1): 1..11, 20..23, 30..40.
+  // The numeric values are part of the wire contract (spec 9.1): 1..11, 20..24, 30..40.
   const int n = GetParam().wire;
-  EXPECT_TRUE((n >= 1 && n <= 11) || (n >= 20 && n <= 23) || (n >= 30 && n <= 40)) << n;
+  EXPECT_TRUE((n >= 1 && n <= 11) || (n >= 20 && n <= 24) || (n >= 30 && n <= 40)) << n;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCodes, WireCodePair, ::testing::ValuesIn(kPairs));
 
 TEST(WireCode, EveryWireCodeButUnspecifiedHasAStatusCode) {
   const google::protobuf::EnumDescriptor* codes = v1::ErrorCode_descriptor();
-  ASSERT_EQ(codes->value_count(), 27);  // UNSPECIFIED + the 26 of kPairs
+  ASSERT_EQ(codes->value_count(), 28);  // UNSPECIFIED + the 27 of kPairs
   for (int i = 0; i < codes->value_count(); ++i) {
     const int number = codes->value(i)->number();
     if (number == v1::ERROR_CODE_UNSPECIFIED) continue;
@@ -88,6 +89,7 @@ TEST(WireCode, SpecNumbersAreTheSchemaNumbers) {
   EXPECT_EQ(v1::BUSY, 11);
   EXPECT_EQ(v1::INVALID_ARGUMENT, 20);
   EXPECT_EQ(v1::CANCELLED, 23);
+  EXPECT_EQ(v1::SOURCE_CHANGED, 24);
   EXPECT_EQ(v1::MALFORMED_FRAME, 30);
   EXPECT_EQ(v1::INTERNAL, 38);
 }
@@ -100,7 +102,7 @@ TEST(WireCode, LocalConditionsGoOutAsInternal) {
 
 TEST(WireCode, UnknownOrUnspecifiedWireValuesAreInternal) {
   // R-ERROR-3
-  for (const int value : {0, -1, 12, 19, 24, 29, 41, 100, 999, INT_MAX, INT_MIN}) {
+  for (const int value : {0, -1, 12, 19, 25, 29, 41, 100, 999, INT_MAX, INT_MIN}) {
     SCOPED_TRACE(value);
     EXPECT_EQ(FromWireCode(value), StatusCode::kInternal);
   }
