@@ -230,7 +230,9 @@ Status Shell::Connme(const Args& args) {
     // certificate that does not verify, a server that requires TLS): show it
     // without -v. Plain connect failures keep their one-word line.
     const Status& failed = client.status();
-    if (options_.client.tls == nullptr && failed.code() == StatusCode::kUnavailable) {
+    // A reason that only repeats the code's description adds nothing.
+    if ((options_.client.tls == nullptr && failed.code() == StatusCode::kUnavailable) ||
+        failed.message() == Describe(failed.code())) {
       return ReportPath(failed, target->ToString());
     }
     Report(Status::Error(failed.code(), ""),

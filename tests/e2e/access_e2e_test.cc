@@ -130,6 +130,8 @@ TEST_F(AccessE2e, NoTokenAgainstATokenServerSaysWhatIsMissing) {
   EXPECT_THAT(Lines(run.err), Contains(StartsWith("error: AUTHENTICATION_REQUIRED: the server "
                                                   "requires a token (--token-file)")))
       << run;
+  // The reason is the description: said once, not repeated in parentheses.
+  EXPECT_THAT(run.err, Not(HasSubstr("(the server requires a token"))) << run;
 }
 
 TEST_F(AccessE2e, TokenIsIgnoredByAServerThatDoesNotAskForOne) {
