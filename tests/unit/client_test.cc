@@ -373,10 +373,14 @@ TEST_F(ResumeClientTest, ChangedSourceUnderAKeptPrefixIsAChecksumMismatch) {
 
 // A hand-written server for the replies a real Session never gives: it
 // completes the handshake, reads one DownloadRequest and answers `content`
-// from `begin.offset()` on with the whole file's digest.
+// (modified at `mtime_unix_ns`) from `offset` on with the whole file's digest.
 class ScriptedServerTest : public ::testing::Test {
  protected:
-  void Serve(v1::DownloadBegin begin, std::string content) {
+  void Serve(std::string content, int64_t mtime_unix_ns, uint64_t offset) {
+    v1::DownloadBegin begin;
+    begin.set_size(content.size());
+    begin.set_mtime_unix_ns(mtime_unix_ns);
+    begin.set_offset(offset);
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
     server_stream_ = std::make_unique<SocketStream>(fds[0]);
@@ -424,10 +428,7 @@ class ScriptedServerTest : public ::testing::Test {
 // file; the client is told to drop its prefix and verifies the file from 0.
 TEST_F(ScriptedServerTest, ServerThatIgnoresTheOffsetSendsTheWholeFile) {
   const std::string content = "the whole file, sent from its first byte";
-  v1::DownloadBegin begin;
-  begin.set_size(content.size());
-  begin.set_mtime_unix_ns(5);
-  Serve(begin, content);
+  Serve(content, /*mtime_unix_ns=*/5, /*offset=*/0);
   ASSERT_NE(client_, nullptr);
   KeptDownload download("the whole", content.size(), 5);
   TransferOptions& options = download.options;
@@ -449,11 +450,7 @@ TEST_F(ScriptedServerTest, ServerThatIgnoresTheOffsetSendsTheWholeFile) {
 // protocol violation: the client closes the connection.
 TEST_F(ScriptedServerTest, ResumeAtAnotherOffsetIsAViolation) {
   const std::string content = "0123456789abcdef";
-  v1::DownloadBegin begin;
-  begin.set_size(content.size());
-  begin.set_mtime_unix_ns(5);
-  begin.set_offset(4);
-  Serve(begin, content);
+  Serve(content, /*mtime_unix_ns=*/5, /*offset=*/4);
   ASSERT_NE(client_, nullptr);
   KeptDownload download("01234567", content.size(), 5);
   auto result = client_->Download("f", Discard(), download.options);
@@ -464,10 +461,7 @@ TEST_F(ScriptedServerTest, ResumeAtAnotherOffsetIsAViolation) {
 // R-RESUME-4: an offset the client did not ask for is a violation too.
 TEST_F(ScriptedServerTest, UnaskedResumeIsAViolation) {
   const std::string content = "0123456789abcdef";
-  v1::DownloadBegin begin;
-  begin.set_size(content.size());
-  begin.set_offset(4);
-  Serve(begin, content);
+  Serve(content, /*mtime_unix_ns=*/0, /*offset=*/4);
   ASSERT_NE(client_, nullptr);
   auto result = client_->Download("f", Discard());
   EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
