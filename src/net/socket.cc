@@ -17,8 +17,6 @@
 namespace ferry {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 Status SocketError(int err, std::string_view what) {
   std::string message = std::string(what) + ": " + std::strerror(err);
   switch (err) {
@@ -60,19 +58,6 @@ void SetNoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-// Waits for `events` on fd for at most `timeout`; kTimeout if nothing happened.
-Status PollFor(int fd, short events, std::chrono::milliseconds timeout) {
-  pollfd pfd{fd, events, 0};
-  const auto end = Clock::now() + timeout;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
-    const int n = poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
-    if (n > 0) return Status::Ok();
-    if (n == 0) return Status::Error(StatusCode::kTimeout, "timed out waiting for the peer");
-    if (errno != EINTR) return SocketError(errno, "poll");
-  }
-}
-
 }  // namespace
 
 SocketStream::SocketStream(int fd) : fd_(fd), peer_(PeerOf(fd)) {
@@ -81,17 +66,6 @@ SocketStream::SocketStream(int fd) : fd_(fd), peer_(PeerOf(fd)) {
 
 SocketStream::~SocketStream() { close(fd_); }
 
-Status SocketStream::WaitFor(short events) {
-  auto timeout = io_timeout_;
-  if (deadline_) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now());
-    if (left.count() <= 0) return Status::Error(StatusCode::kTimeout, "deadline passed");
-    timeout = std::min(timeout, left);
-  }
-  return PollFor(fd_, events, timeout);
-}
-
 StatusOr<size_t> SocketStream::ReadSome(std::span<uint8_t> out) {
   while (true) {
     const ssize_t n = recv(fd_, out.data(), out.size(), 0);
@@ -99,7 +73,7 @@ StatusOr<size_t> SocketStream::ReadSome(std::span<uint8_t> out) {
     if (n == 0) return Status::Error(StatusCode::kConnectionClosed, "peer closed the connection");
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return SocketError(errno, "recv");
-    FERRY_RETURN_IF_ERROR(WaitFor(POLLIN));
+    FERRY_RETURN_IF_ERROR(limits_.WaitFor(fd_, POLLIN));
   }
 }
 
@@ -119,7 +93,7 @@ Status SocketStream::Write(std::span<const uint8_t> first, std::span<const uint8
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) return SocketError(errno, "send");
-      FERRY_RETURN_IF_ERROR(WaitFor(POLLOUT));
+      FERRY_RETURN_IF_ERROR(limits_.WaitFor(fd_, POLLOUT));
       continue;
     }
     size_t sent = static_cast<size_t>(n);

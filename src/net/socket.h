@@ -4,16 +4,16 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "src/base/status.h"
 #include "src/net/address.h"
+#include "src/net/poll_wait.h"
 #include "src/net/stream.h"
 
 namespace ferry {
 
-class SocketStream : public Stream {
+class SocketStream : public PollingStream {
  public:
   // Takes ownership of a connected socket.
   explicit SocketStream(int fd);
@@ -24,10 +24,6 @@ class SocketStream : public Stream {
   StatusOr<size_t> ReadSome(std::span<uint8_t> out) override;
   Status Write(std::span<const uint8_t> first, std::span<const uint8_t> second) override;
   bool ReadReady() override;
-  void SetIoTimeout(std::chrono::milliseconds timeout) override { io_timeout_ = timeout; }
-  void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override {
-    deadline_ = deadline;
-  }
   void Shutdown() override;
 
   // "127.0.0.1:40212" / "[::1]:40212" of the remote end.
@@ -35,14 +31,8 @@ class SocketStream : public Stream {
   int fd() const { return fd_; }
 
  private:
-  // Waits until the socket is ready for `events`, bounded by the I/O timeout and
-  // the deadline.
-  Status WaitFor(short events);
-
   int fd_;
   std::string peer_;
-  std::chrono::milliseconds io_timeout_{std::chrono::minutes(5)};
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 // Connects to host:port (names are resolved; every address is tried in turn),

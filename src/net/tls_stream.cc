@@ -14,8 +14,6 @@
 namespace ferry {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // The largest TLS record payload: a small frame header is sent in one record
 // with the start of the data that follows it, instead of a record of its own.
 constexpr size_t kRecordBytes = 16384;
@@ -153,27 +151,6 @@ std::string TlsStream::peer_certificate_subject() const {
   return subject;
 }
 
-Status TlsStream::WaitFor(short events) {
-  auto timeout = io_timeout_;
-  if (deadline_) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now());
-    if (left.count() <= 0) return Status::Error(StatusCode::kTimeout, "deadline passed");
-    timeout = std::min(timeout, left);
-  }
-  pollfd pfd{socket_->fd(), events, 0};
-  const auto end = Clock::now() + timeout;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
-    const int n = poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
-    if (n > 0) return Status::Ok();
-    if (n == 0) return Status::Error(StatusCode::kTimeout, "timed out waiting for the peer");
-    if (errno != EINTR) {
-      return Status::Error(StatusCode::kUnavailable, std::string("poll: ") + std::strerror(errno));
-    }
-  }
-}
-
 StatusOr<short> TlsStream::EventsToRetry(int result, std::string_view what) {
   const int saved_errno = errno;
   switch (SSL_get_error(ssl_, result)) {
@@ -207,21 +184,21 @@ StatusOr<short> TlsStream::EventsToRetry(int result, std::string_view what) {
 }
 
 Status TlsStream::Handshake(std::chrono::steady_clock::time_point deadline) {
-  const auto saved_deadline = deadline_;
-  deadline_ = deadline;
+  const auto saved_deadline = limits_.deadline;
+  limits_.deadline = deadline;
   Status result;
   while (true) {
     ERR_clear_error();
     const int rc = SSL_do_handshake(ssl_);
     if (rc == 1) break;
     auto events = EventsToRetry(rc, "TLS handshake failed");
-    if (events.ok()) result = WaitFor(*events);
+    if (events.ok()) result = limits_.WaitFor(socket_->fd(), *events);
     if (!events.ok() || !result.ok()) {
       result = HandshakeFailure(events.ok() ? result : events.status());
       break;
     }
   }
-  deadline_ = saved_deadline;
+  limits_.deadline = saved_deadline;
   if (!result.ok()) broken_ = true;
   return result;
 }
@@ -271,7 +248,7 @@ StatusOr<size_t> TlsStream::ReadSome(std::span<uint8_t> out) {
     const int rc = SSL_read_ex(ssl_, out.data(), out.size(), &n);
     if (rc == 1) return n;
     FERRY_ASSIGN_OR_RETURN(const short events, EventsToRetry(rc, "TLS read"));
-    FERRY_RETURN_IF_ERROR(WaitFor(events));
+    FERRY_RETURN_IF_ERROR(limits_.WaitFor(socket_->fd(), events));
   }
 }
 
@@ -286,7 +263,7 @@ Status TlsStream::WriteAll(std::span<const uint8_t> data) {
     }
     auto events = EventsToRetry(rc, "TLS write");
     if (!events.ok()) return ExplainLostWrite(events.status());
-    FERRY_RETURN_IF_ERROR(WaitFor(*events));
+    FERRY_RETURN_IF_ERROR(limits_.WaitFor(socket_->fd(), *events));
   }
   return Status::Ok();
 }

@@ -8,11 +8,11 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "src/base/status.h"
+#include "src/net/poll_wait.h"
 #include "src/net/socket.h"
 #include "src/net/stream.h"
 
@@ -29,7 +29,7 @@ struct TlsHandshakeNotes {
   bool alpn_refused = false;          // server: the client did not offer "ferry/1"
 };
 
-class TlsStream : public Stream {
+class TlsStream : public PollingStream {
  public:
   // Takes ownership of both. `ssl` is configured (context, role, names) but has
   // no transport yet; the stream attaches it to the socket without SIGPIPE.
@@ -48,10 +48,6 @@ class TlsStream : public Stream {
   Status Write(std::span<const uint8_t> first, std::span<const uint8_t> second) override;
   // Decrypted bytes already buffered count, as do bytes waiting on the socket.
   bool ReadReady() override;
-  void SetIoTimeout(std::chrono::milliseconds timeout) override { io_timeout_ = timeout; }
-  void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override {
-    deadline_ = deadline;
-  }
   // Sends close_notify (one attempt, no waiting), then shuts the socket down.
   void Shutdown() override;
 
@@ -72,7 +68,6 @@ class TlsStream : public Stream {
   // The poll events to wait for after an SSL call returned `result`, or the
   // error that ended the call.
   StatusOr<short> EventsToRetry(int result, std::string_view what);
-  Status WaitFor(short events);
   Status WriteAll(std::span<const uint8_t> data);
   // A write found the connection closed: the alert the peer sent first, if any,
   // is the better explanation.
@@ -86,8 +81,6 @@ class TlsStream : public Stream {
   bool shut_down_ = false;
   bool broken_ = false;  // a fatal TLS error: no close_notify may follow
   std::vector<uint8_t> scratch_;
-  std::chrono::milliseconds io_timeout_{std::chrono::minutes(5)};
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 // "what: reason; reason" from OpenSSL's error queue for this thread, which it

@@ -60,6 +60,22 @@ class TlsE2e : public E2eTest {
     return "connected to " + tls_server_.address() + " (ferryd/0.1.0, protocol 1)";
   }
 
+  // A TCP connection to the TLS server that sends nothing, so its handshake never
+  // starts; -1 if it could not be made.
+  int ConnectSilently() const {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(tls_server_.port());
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
   TestCertificates certs_;
   ServerProcess tls_server_;
 };
@@ -182,13 +198,8 @@ TEST_F(TlsE2e, TlsClientMeetingAPlaintextServerSaysSo) {
 // handshake deadline and logged, while other clients are served meanwhile.
 TEST_F(TlsE2e, SilentConnectionIsClosedAtTheHandshakeDeadline) {
   FERRY_ASSERT_OK(StartTlsServer({"--handshake-timeout", "1"}));
-  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  const int silent = ConnectSilently();
   ASSERT_GE(silent, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(tls_server_.port());
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  ASSERT_EQ(connect(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
 
   const ProcessResult other = RunTls(CaFlags());
   EXPECT_EQ(other.exit_code, 0) << other;
@@ -202,13 +213,8 @@ TEST_F(TlsE2e, SilentConnectionIsClosedAtTheHandshakeDeadline) {
 // Stopping the server does not wait for a handshake that is never going to end.
 TEST_F(TlsE2e, StopEndsAHandshakeInProgress) {
   FERRY_ASSERT_OK(StartTlsServer({"--handshake-timeout", "600"}));
-  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  const int silent = ConnectSilently();
   ASSERT_GE(silent, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(tls_server_.port());
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  ASSERT_EQ(connect(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   ASSERT_TRUE(tls_server_.WaitForLog("event=connect", seconds(30)));
 
   EXPECT_EQ(tls_server_.Stop(), 0);  // well before the handshake deadline; the guard is 30 s

@@ -6,10 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <memory>
 #include <string>
 
-#include "src/auth/token_verifier.h"
 #include "src/server/session.h"
 #include "tests/mocks/mock_file_system.h"
 #include "tests/testing/session_driver.h"
@@ -18,6 +16,7 @@
 namespace ferry {
 namespace {
 
+using ::ferry::testing::AuthenticateMessage;
 using ::ferry::testing::ClientScript;
 using ::ferry::testing::HasBody;
 using ::ferry::testing::IsError;
@@ -31,17 +30,8 @@ using Body = v1::ServerMessage::BodyCase;
 
 const std::string kToken = "sixteen bytes or more of secret";
 
-v1::ClientMessage AuthenticateMessage(std::string_view token) {
-  v1::ClientMessage message;
-  message.mutable_authenticate()->set_token(std::string(token));
-  return message;
-}
-
 SessionOptions TokenOptions() {
-  SessionOptions options;
-  options.token = std::make_shared<const TokenVerifier>(TokenVerifier::Create(kToken).value());
-  options.auth_failure_delay = std::chrono::milliseconds(1);
-  return options;
+  return ::ferry::testing::TokenOptions(kToken, std::chrono::milliseconds(1));
 }
 
 // R-AUTH-3: one connection per request kind that would touch the filesystem.

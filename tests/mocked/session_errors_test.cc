@@ -31,6 +31,7 @@ using ::ferry::testing::HasBody;
 using ::ferry::testing::IsError;
 using ::ferry::testing::IsErrorFor;
 using ::ferry::testing::RunSession;
+using ::ferry::testing::RunSessionExpectingFrames;
 using ::ferry::testing::SessionResult;
 using ::testing::_;
 using ::testing::AllOf;
@@ -40,7 +41,6 @@ using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::InSequence;
-using ::testing::IsEmpty;
 using ::testing::NiceMock;
 using ::testing::Return;
 using ::testing::ReturnRef;
@@ -69,11 +69,7 @@ class SessionWithMockTest : public ::testing::Test {
     EXPECT_CALL(fs_, CreateUpload(_, _)).Times(AnyNumber());
   }
 
-  SessionResult Run(const ClientScript& script) {
-    SessionResult result = RunSession(script, &fs_);
-    EXPECT_THAT(result.decode_error, IsEmpty());
-    return result;
-  }
+  SessionResult Run(const ClientScript& script) { return RunSessionExpectingFrames(script, &fs_); }
 
   InMemoryFileSystem fake_;
   NiceMock<MockFileSystem> fs_;

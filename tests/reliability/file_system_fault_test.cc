@@ -28,12 +28,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 
-// The failures a disk gives, and the code each must reach the client as (the
-// errno column of spec 9.1).
-struct InjectedErrno {
-  int err;
-  StatusCode code;
-};
+// The failures a disk gives.
 constexpr InjectedErrno kErrnos[] = {
     {ENOSPC, StatusCode::kNoSpace},          {EIO, StatusCode::kIoError},
     {EACCES, StatusCode::kPermissionDenied}, {EDQUOT, StatusCode::kNoSpace},

@@ -31,10 +31,7 @@ using ::testing::ElementsAre;
 
 constexpr size_t kFileBytes = kRigChunkBytes * 7 / 2;  // four chunks
 
-struct InjectedErrno {
-  int err;
-  StatusCode code;
-};
+// The failures a disk gives, EFBIG (a file past its size limit) among them.
 constexpr InjectedErrno kErrnos[] = {
     {ENOSPC, StatusCode::kNoSpace},          {EIO, StatusCode::kIoError},
     {EACCES, StatusCode::kPermissionDenied}, {EDQUOT, StatusCode::kNoSpace},

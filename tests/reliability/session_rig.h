@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/base/status.h"
 #include "src/client/client.h"
 #include "src/codec/limits.h"
 #include "src/fs/file_system.h"
@@ -22,6 +23,13 @@ namespace ferry::reliability {
 // A few chunks at the smallest frame limit, so a transfer has several steps.
 inline constexpr size_t kRigFrameBytes = limits::kMinFrameBytes;
 inline constexpr size_t kRigChunkBytes = kRigFrameBytes - limits::kChunkOverheadBytes;
+
+// A failure a disk gives, and the code it must reach the client as (the errno
+// column of spec 9.1).
+struct InjectedErrno {
+  int err;
+  StatusCode code;
+};
 
 class SessionRig {
  public:

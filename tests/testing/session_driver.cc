@@ -1,10 +1,13 @@
 #include "tests/testing/session_driver.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <utility>
 
+#include "src/auth/token_verifier.h"
 #include "src/base/digest.h"
 #include "src/codec/frame.h"
 #include "src/codec/limits.h"
@@ -276,6 +279,27 @@ SessionResult RunSession(const ClientScript& script, FileSystem* fs, SessionOpti
     DecodeOutput(stream.output(), &result);
   }
   return result;
+}
+
+SessionResult RunSessionExpectingFrames(const ClientScript& script, FileSystem* fs,
+                                        SessionOptions options, size_t max_read) {
+  SessionResult result = RunSession(script, fs, std::move(options), max_read);
+  EXPECT_THAT(result.decode_error, ::testing::IsEmpty())
+      << "the server wrote something that is not frames";
+  return result;
+}
+
+SessionOptions TokenOptions(std::string_view token, std::chrono::milliseconds failure_delay) {
+  SessionOptions options;
+  options.token = std::make_shared<const TokenVerifier>(TokenVerifier::Create(token).value());
+  options.auth_failure_delay = failure_delay;
+  return options;
+}
+
+v1::ClientMessage AuthenticateMessage(std::string_view token) {
+  v1::ClientMessage message;
+  message.mutable_authenticate()->set_token(std::string(token));
+  return message;
 }
 
 }  // namespace ferry::testing

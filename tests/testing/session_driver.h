@@ -20,6 +20,7 @@
 
 #include <gmock/gmock.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -108,6 +109,18 @@ struct SessionResult {
 // the stream (1 = byte at a time).
 SessionResult RunSession(const ClientScript& script, FileSystem* fs, SessionOptions options = {},
                          size_t max_read = SIZE_MAX);
+
+// RunSession, and a test failure if the server wrote anything that is not whole
+// frames: what most tests want, since every assertion on replies assumes frames.
+SessionResult RunSessionExpectingFrames(const ClientScript& script, FileSystem* fs,
+                                        SessionOptions options = {}, size_t max_read = SIZE_MAX);
+
+// Options of a server that requires `token` (spec 5.9), with `failure_delay`
+// after a wrong one: tests pass a short delay so that they stay fast.
+SessionOptions TokenOptions(std::string_view token, std::chrono::milliseconds failure_delay);
+
+// The Authenticate request carrying `token`.
+v1::ClientMessage AuthenticateMessage(std::string_view token);
 
 // Matchers for v1::ServerMessage.
 

@@ -31,6 +31,41 @@ std::string Pattern(size_t size) {
   return out;
 }
 
+std::span<const uint8_t> Bytes(std::string_view text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+// A download sink that appends what arrives to `*received`.
+Client::Sink AppendTo(std::string* received) {
+  return [received](std::span<const uint8_t> data) {
+    received->append(reinterpret_cast<const char*>(data.data()), data.size());
+    return Status::Ok();
+  };
+}
+
+// A download sink that drops what arrives.
+Client::Sink Discard() {
+  return [](std::span<const uint8_t>) { return Status::Ok(); };
+}
+
+// An upload source that hands out `content` from `*offset` on, advancing it.
+Client::Source SourceOf(const std::string& content, size_t* offset) {
+  return [&content, offset](std::span<uint8_t> out) {
+    const size_t n = std::min(out.size(), content.size() - *offset);
+    std::copy_n(content.data() + *offset, n, reinterpret_cast<char*>(out.data()));
+    *offset += n;
+    return StatusOr<size_t>(n);
+  };
+}
+
+// A client over `stream` that asks for the smallest frames, so that transfers
+// span several chunks.
+StatusOr<std::unique_ptr<Client>> OpenClient(std::unique_ptr<SocketStream> stream) {
+  ClientOptions options;
+  options.max_frame_bytes = kFrameBytes;
+  return Client::Open(std::move(stream), options);
+}
+
 class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,9 +76,7 @@ class ClientTest : public ::testing::Test {
       Session session(server_stream_.get(), &fs_, SessionOptions{});
       session.Run().IgnoreError();  // the test asserts through the client
     });
-    ClientOptions options;
-    options.max_frame_bytes = kFrameBytes;
-    auto client = Client::Open(std::make_unique<SocketStream>(fds[1]), options);
+    auto client = OpenClient(std::make_unique<SocketStream>(fds[1]));
     ASSERT_THAT(client, IsOk());
     client_ = std::move(*client);
   }
@@ -65,14 +98,10 @@ TEST_F(ClientTest, DownloadDeliversTheBytesAndTheirDigest) {
   const std::string content = Pattern(kFileBytes);
   FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), content));
   std::string received;
-  auto result = client_->Download("f.bin", [&](std::span<const uint8_t> data) {
-    received.append(reinterpret_cast<const char*>(data.data()), data.size());
-    return Status::Ok();
-  });
+  auto result = client_->Download("f.bin", AppendTo(&received));
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(received, content);
-  EXPECT_EQ(result->digest,
-            DigestOf({reinterpret_cast<const uint8_t*>(content.data()), content.size()}));
+  EXPECT_EQ(result->digest, DigestOf(Bytes(content)));
 }
 
 TEST_F(ClientTest, CancelledDownloadIsCancelledAndTheConnectionStaysInStep) {
@@ -84,8 +113,7 @@ TEST_F(ClientTest, CancelledDownloadIsCancelledAndTheConnectionStaysInStep) {
   options.progress = [&](uint64_t done, uint64_t) {
     if (done > 0) cancel = true;
   };
-  auto result = client_->Download(
-      "f.bin", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  auto result = client_->Download("f.bin", Discard(), options);
   EXPECT_THAT(result, StatusIs(StatusCode::kCancelled));
   ASSERT_TRUE(client_->connected());
   EXPECT_THAT(client_->Stat("f.bin"), IsOk());
@@ -104,12 +132,7 @@ TEST_F(ClientTest, FailingSinkStopsTheDownloadAndKeepsTheConnection) {
 TEST_F(ClientTest, UploadCommitsExactlyTheSourceBytes) {
   const std::string content = Pattern(kFileBytes);
   size_t offset = 0;
-  auto result = client_->Upload("up.bin", content.size(), [&](std::span<uint8_t> out) {
-    const size_t n = std::min(out.size(), content.size() - offset);
-    std::copy_n(content.data() + offset, n, reinterpret_cast<char*>(out.data()));
-    offset += n;
-    return StatusOr<size_t>(n);
-  });
+  auto result = client_->Upload("up.bin", content.size(), SourceOf(content, &offset));
   ASSERT_THAT(result, IsOk());
   EXPECT_THAT(fs_.ReadFileForTest(P("up.bin")), IsOkAndHolds(content));
 }
@@ -123,15 +146,7 @@ TEST_F(ClientTest, CancelledUploadCommitsNothingAndTheConnectionStaysInStep) {
     if (done > 0) cancel = true;
   };
   size_t offset = 0;
-  auto result = client_->Upload(
-      "up.bin", content.size(),
-      [&](std::span<uint8_t> out) {
-        const size_t n = std::min(out.size(), content.size() - offset);
-        std::copy_n(content.data() + offset, n, reinterpret_cast<char*>(out.data()));
-        offset += n;
-        return StatusOr<size_t>(n);
-      },
-      options);
+  auto result = client_->Upload("up.bin", content.size(), SourceOf(content, &offset), options);
   EXPECT_THAT(result, StatusIs(StatusCode::kCancelled));
   ASSERT_TRUE(client_->connected());
   EXPECT_THAT(client_->Stat("up.bin"), StatusIs(StatusCode::kNotFound));
@@ -152,9 +167,23 @@ TEST_F(ClientTest, RefusedUploadReportsTheServerErrorAndTheConnectionStaysInStep
 
 // --- resume (spec 7.8) ------------------------------------------------------------
 
-std::span<const uint8_t> Bytes(std::string_view text) {
-  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
+// What a client resuming a download holds: the digest of the `kept` bytes, the
+// resume request for the rest of a file of `size` bytes last modified at
+// `mtime_unix_ns`, and transfer options carrying it. They point at each other,
+// so this stays where it was made.
+struct KeptDownload {
+  KeptDownload(std::string_view kept, uint64_t size, int64_t mtime_unix_ns)
+      : resume{kept.size(), size, mtime_unix_ns, &prefix} {
+    prefix.Update(Bytes(kept));
+    options.resume = &resume;
+  }
+  KeptDownload(const KeptDownload&) = delete;
+  KeptDownload& operator=(const KeptDownload&) = delete;
+
+  StreamingDigest prefix;
+  DownloadResume resume;
+  TransferOptions options;
+};
 
 // R-RESUME-1, R-RESUME-3: only the bytes after the kept prefix arrive, and the
 // result is verified against the whole file's digest.
@@ -164,24 +193,15 @@ TEST_F(ClientTest, ResumedDownloadReceivesOnlyTheRestAndVerifiesTheWholeFile) {
   auto info = fs_.Stat(P("f.bin"));
   ASSERT_THAT(info, IsOk());
   const uint64_t kept = kFileBytes / 3;
-  StreamingDigest prefix;
-  prefix.Update(Bytes(std::string_view(content).substr(0, kept)));
-  const DownloadResume resume{kept, info->size, info->mtime_unix_ns, &prefix};
-  TransferOptions options;
-  options.resume = &resume;
+  KeptDownload download(std::string_view(content).substr(0, kept), info->size, info->mtime_unix_ns);
+  TransferOptions& options = download.options;
   DownloadStart announced;
   options.on_begin = [&](const DownloadStart& start) {
     announced = start;
     return Status::Ok();
   };
   std::string received;
-  auto result = client_->Download(
-      "f.bin",
-      [&](std::span<const uint8_t> data) {
-        received.append(reinterpret_cast<const char*>(data.data()), data.size());
-        return Status::Ok();
-      },
-      options);
+  auto result = client_->Download("f.bin", AppendTo(&received), options);
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(announced.offset, kept);
   EXPECT_EQ(announced.size, content.size());
@@ -199,13 +219,8 @@ TEST_F(ClientTest, ResumeOntoAWrongPrefixIsAChecksumMismatch) {
   ASSERT_THAT(info, IsOk());
   std::string wrong = content.substr(0, 1000);
   wrong[500] ^= 1;
-  StreamingDigest prefix;
-  prefix.Update(Bytes(wrong));
-  const DownloadResume resume{wrong.size(), info->size, info->mtime_unix_ns, &prefix};
-  TransferOptions options;
-  options.resume = &resume;
-  auto result = client_->Download(
-      "f.bin", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  KeptDownload download(wrong, info->size, info->mtime_unix_ns);
+  auto result = client_->Download("f.bin", Discard(), download.options);
   EXPECT_THAT(result, StatusIs(StatusCode::kChecksumMismatch));
   EXPECT_TRUE(client_->connected());
 }
@@ -256,22 +271,43 @@ class ResumeClientTest : public ::testing::Test {
     });
     auto client_stream = std::make_unique<SocketStream>(fds[1]);
     if (stream != nullptr) *stream = client_stream.get();
-    ClientOptions options;
-    options.max_frame_bytes = kFrameBytes;
-    auto client = Client::Open(std::move(client_stream), options);
+    auto client = OpenClient(std::move(client_stream));
     EXPECT_THAT(client, IsOk());
     clients_.push_back(client.ok() ? std::move(*client) : nullptr);
     return clients_.back().get();
   }
 
-  // A source that hands out `content` from `*offset` on, advancing it.
-  static Client::Source SourceOf(const std::string& content, size_t* offset) {
-    return [&content, offset](std::span<uint8_t> out) {
-      const size_t n = std::min(out.size(), content.size() - *offset);
-      std::copy_n(content.data() + *offset, n, reinterpret_cast<char*>(out.data()));
-      *offset += n;
-      return StatusOr<size_t>(n);
+  // Uploads `content` to "up.bin" resumably on a new connection that breaks
+  // half-way, and waits for the server to keep the upload. Returns the resume
+  // id on_ready reported.
+  std::string UploadHalfThenBreak(const std::string& content) {
+    SocketStream* stream = nullptr;
+    Client* client = Connect(&stream);
+    if (client == nullptr) return "";
+    std::string id;
+    TransferOptions options;
+    options.resumable = true;
+    options.on_ready = [&](std::string_view given, uint64_t offset) {
+      id = std::string(given);
+      EXPECT_EQ(offset, 0u);
+      return Status::Ok();
     };
+    size_t offset = 0;
+    const Client::Source source = SourceOf(content, &offset);
+    auto broken = client->Upload(
+        "up.bin", content.size(),
+        [&](std::span<uint8_t> out) {
+          if (offset >= content.size() / 2) stream->Shutdown();  // the connection breaks
+          return source(out);
+        },
+        options);
+    EXPECT_FALSE(broken.ok());
+    EXPECT_FALSE(client->connected());
+    // The session files the upload when it sees the connection end.
+    for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return id;
   }
 
   InMemoryFileSystem fs_;
@@ -285,44 +321,22 @@ class ResumeClientTest : public ::testing::Test {
 // prefix from its source without sending it, and the file commits whole.
 TEST_F(ResumeClientTest, BrokenUploadIsContinuedOnANewConnection) {
   const std::string content = Pattern(kFileBytes);
-  SocketStream* stream = nullptr;
-  Client* first = Connect(&stream);
-  ASSERT_NE(first, nullptr);
-  std::string id;
-  TransferOptions options;
-  options.resumable = true;
-  options.on_ready = [&](std::string_view given, uint64_t offset) {
-    id = std::string(given);
-    EXPECT_EQ(offset, 0u);
-    return Status::Ok();
-  };
-  size_t offset = 0;
-  const Client::Source source = SourceOf(content, &offset);
-  auto broken = first->Upload(
-      "up.bin", content.size(),
-      [&](std::span<uint8_t> out) {
-        if (offset >= kFileBytes / 2) stream->Shutdown();  // the connection breaks
-        return source(out);
-      },
-      options);
-  EXPECT_FALSE(broken.ok());
-  EXPECT_FALSE(first->connected());
+  const std::string id = UploadHalfThenBreak(content);
   ASSERT_EQ(id.size(), 16u);
-  // The session files the upload when it sees the connection end.
-  for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
   ASSERT_EQ(kept_.size(), 1u);
 
   Client* second = Connect();
   ASSERT_NE(second, nullptr);
   uint64_t resumed_at = 0;
+  TransferOptions options;
+  options.resumable = true;
   options.resume_id = id;
   options.on_ready = [&](std::string_view, uint64_t at) {
     resumed_at = at;
     return Status::Ok();
   };
-  offset = 0;
+  size_t offset = 0;
+  const Client::Source source = SourceOf(content, &offset);
   uint64_t first_progress = UINT64_MAX;
   options.progress = [&](uint64_t done, uint64_t) {
     first_progress = std::min(first_progress, done);
@@ -341,36 +355,14 @@ TEST_F(ResumeClientTest, BrokenUploadIsContinuedOnANewConnection) {
 // start fails with CHECKSUM_MISMATCH; nothing is committed.
 TEST_F(ResumeClientTest, ChangedSourceUnderAKeptPrefixIsAChecksumMismatch) {
   const std::string content = Pattern(kFileBytes);
-  SocketStream* stream = nullptr;
-  Client* first = Connect(&stream);
-  ASSERT_NE(first, nullptr);
-  std::string id;
-  TransferOptions options;
-  options.resumable = true;
-  options.on_ready = [&](std::string_view given, uint64_t) {
-    id = std::string(given);
-    return Status::Ok();
-  };
-  size_t offset = 0;
-  const Client::Source source = SourceOf(content, &offset);
-  EXPECT_FALSE(first
-                   ->Upload(
-                       "up.bin", content.size(),
-                       [&](std::span<uint8_t> out) {
-                         if (offset >= kFileBytes / 2) stream->Shutdown();
-                         return source(out);
-                       },
-                       options)
-                   .ok());
-  for (int i = 0; i < 10000 && kept_.size() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  const std::string id = UploadHalfThenBreak(content);
   ASSERT_EQ(kept_.size(), 1u);
   std::string changed = content;
   changed[10] ^= 1;  // inside the kept prefix
   size_t changed_offset = 0;
+  TransferOptions options;
+  options.resumable = true;
   options.resume_id = id;
-  options.on_ready = nullptr;
   Client* second = Connect();
   ASSERT_NE(second, nullptr);
   EXPECT_THAT(second->Upload("up.bin", changed.size(), SourceOf(changed, &changed_offset), options),
@@ -381,10 +373,14 @@ TEST_F(ResumeClientTest, ChangedSourceUnderAKeptPrefixIsAChecksumMismatch) {
 
 // A hand-written server for the replies a real Session never gives: it
 // completes the handshake, reads one DownloadRequest and answers `content`
-// from `begin.offset()` on with the whole file's digest.
+// (modified at `mtime_unix_ns`) from `offset` on with the whole file's digest.
 class ScriptedServerTest : public ::testing::Test {
  protected:
-  void Serve(v1::DownloadBegin begin, std::string content) {
+  void Serve(std::string content, int64_t mtime_unix_ns, uint64_t offset) {
+    v1::DownloadBegin begin;
+    begin.set_size(content.size());
+    begin.set_mtime_unix_ns(mtime_unix_ns);
+    begin.set_offset(offset);
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
     server_stream_ = std::make_unique<SocketStream>(fds[0]);
@@ -412,9 +408,7 @@ class ScriptedServerTest : public ::testing::Test {
       while (reader.ReadFrame().ok()) {
       }
     });
-    ClientOptions options;
-    options.max_frame_bytes = kFrameBytes;
-    auto client = Client::Open(std::make_unique<SocketStream>(fds[1]), options);
+    auto client = OpenClient(std::make_unique<SocketStream>(fds[1]));
     ASSERT_THAT(client, IsOk());
     client_ = std::move(*client);
   }
@@ -434,29 +428,17 @@ class ScriptedServerTest : public ::testing::Test {
 // file; the client is told to drop its prefix and verifies the file from 0.
 TEST_F(ScriptedServerTest, ServerThatIgnoresTheOffsetSendsTheWholeFile) {
   const std::string content = "the whole file, sent from its first byte";
-  v1::DownloadBegin begin;
-  begin.set_size(content.size());
-  begin.set_mtime_unix_ns(5);
-  Serve(begin, content);
+  Serve(content, /*mtime_unix_ns=*/5, /*offset=*/0);
   ASSERT_NE(client_, nullptr);
-  StreamingDigest prefix;
-  prefix.Update(Bytes("the whole"));
-  const DownloadResume resume{9, content.size(), 5, &prefix};
-  TransferOptions options;
-  options.resume = &resume;
+  KeptDownload download("the whole", content.size(), 5);
+  TransferOptions& options = download.options;
   uint64_t announced_offset = 99;
   options.on_begin = [&](const DownloadStart& start) {
     announced_offset = start.offset;
     return Status::Ok();
   };
   std::string received;
-  auto result = client_->Download(
-      "f",
-      [&](std::span<const uint8_t> data) {
-        received.append(reinterpret_cast<const char*>(data.data()), data.size());
-        return Status::Ok();
-      },
-      options);
+  auto result = client_->Download("f", AppendTo(&received), options);
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(requested_offset_, 9u);
   EXPECT_EQ(announced_offset, 0u);
@@ -468,19 +450,10 @@ TEST_F(ScriptedServerTest, ServerThatIgnoresTheOffsetSendsTheWholeFile) {
 // protocol violation: the client closes the connection.
 TEST_F(ScriptedServerTest, ResumeAtAnotherOffsetIsAViolation) {
   const std::string content = "0123456789abcdef";
-  v1::DownloadBegin begin;
-  begin.set_size(content.size());
-  begin.set_mtime_unix_ns(5);
-  begin.set_offset(4);
-  Serve(begin, content);
+  Serve(content, /*mtime_unix_ns=*/5, /*offset=*/4);
   ASSERT_NE(client_, nullptr);
-  StreamingDigest prefix;
-  prefix.Update(Bytes("01234567"));
-  const DownloadResume resume{8, content.size(), 5, &prefix};
-  TransferOptions options;
-  options.resume = &resume;
-  auto result = client_->Download(
-      "f", [](std::span<const uint8_t>) { return Status::Ok(); }, options);
+  KeptDownload download("01234567", content.size(), 5);
+  auto result = client_->Download("f", Discard(), download.options);
   EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
   EXPECT_FALSE(client_->connected());
 }
@@ -488,12 +461,9 @@ TEST_F(ScriptedServerTest, ResumeAtAnotherOffsetIsAViolation) {
 // R-RESUME-4: an offset the client did not ask for is a violation too.
 TEST_F(ScriptedServerTest, UnaskedResumeIsAViolation) {
   const std::string content = "0123456789abcdef";
-  v1::DownloadBegin begin;
-  begin.set_size(content.size());
-  begin.set_offset(4);
-  Serve(begin, content);
+  Serve(content, /*mtime_unix_ns=*/0, /*offset=*/4);
   ASSERT_NE(client_, nullptr);
-  auto result = client_->Download("f", [](std::span<const uint8_t>) { return Status::Ok(); });
+  auto result = client_->Download("f", Discard());
   EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
   EXPECT_FALSE(client_->connected());
 }

@@ -5,10 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <memory>
 #include <string>
 
-#include "src/auth/token_verifier.h"
 #include "src/codec/limits.h"
 #include "src/fs/in_memory_file_system.h"
 #include "src/server/session.h"
@@ -18,12 +16,13 @@
 namespace ferry {
 namespace {
 
+using ::ferry::testing::AuthenticateMessage;
 using ::ferry::testing::ClientScript;
 using ::ferry::testing::DigestBytes;
 using ::ferry::testing::HasBody;
 using ::ferry::testing::IsError;
 using ::ferry::testing::IsErrorFor;
-using ::ferry::testing::RunSession;
+using ::ferry::testing::RunSessionExpectingFrames;
 using ::ferry::testing::SessionResult;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -38,22 +37,13 @@ const std::string kToken = "correct horse battery staple";
 
 Path P(std::string_view text) { return Path::Parse(text).value(); }
 
-v1::ClientMessage AuthenticateMessage(std::string_view token) {
-  v1::ClientMessage message;
-  message.mutable_authenticate()->set_token(std::string(token));
-  return message;
-}
-
 class SessionAccessTest : public ::testing::Test {
  protected:
   void SetUp() override { FERRY_ASSERT_OK(fs_.AddFile(P("a.txt"), "hello")); }
 
   // Options of a server that requires kToken, with a delay short enough for tests.
   static SessionOptions TokenOptions() {
-    SessionOptions options;
-    options.token = std::make_shared<const TokenVerifier>(TokenVerifier::Create(kToken).value());
-    options.auth_failure_delay = std::chrono::milliseconds(10);
-    return options;
+    return ::ferry::testing::TokenOptions(kToken, std::chrono::milliseconds(10));
   }
   static SessionOptions ReadOnlyOptions() {
     SessionOptions options;
@@ -62,9 +52,7 @@ class SessionAccessTest : public ::testing::Test {
   }
 
   SessionResult Run(const ClientScript& script, SessionOptions options) {
-    SessionResult result = RunSession(script, &fs_, std::move(options));
-    EXPECT_THAT(result.decode_error, IsEmpty()) << "the server wrote something that is not frames";
-    return result;
+    return RunSessionExpectingFrames(script, &fs_, std::move(options));
   }
 
   InMemoryFileSystem fs_;

@@ -32,6 +32,7 @@ using ::ferry::testing::HasBody;
 using ::ferry::testing::IsError;
 using ::ferry::testing::IsErrorFor;
 using ::ferry::testing::RunSession;
+using ::ferry::testing::RunSessionExpectingFrames;
 using ::ferry::testing::SessionResult;
 using ::testing::AllOf;
 using ::testing::Each;
@@ -101,9 +102,7 @@ class SessionTest : public ::testing::Test {
 
   SessionResult Run(const ClientScript& script, SessionOptions options = {},
                     size_t max_read = SIZE_MAX) {
-    SessionResult result = RunSession(script, &fs_, std::move(options), max_read);
-    EXPECT_THAT(result.decode_error, IsEmpty()) << "the server wrote something that is not frames";
-    return result;
+    return RunSessionExpectingFrames(script, &fs_, std::move(options), max_read);
   }
 
   std::string FileContents(std::string_view path) { return fs_.ReadFileForTest(P(path)).value(); }

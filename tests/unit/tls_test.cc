@@ -73,6 +73,19 @@ class TlsTest : public ::testing::Test {
     return {certs_.server.certificate, certs_.server.key, ""};
   }
   TlsClientConfig ClientConfig() const { return {certs_.ca, "", "", ""}; }
+  // A server that requires client certificates signed by the test CA.
+  TlsServerConfig ServerConfigRequiringClientCertificates() const {
+    TlsServerConfig config = ServerConfig();
+    config.client_ca_file = certs_.ca;
+    return config;
+  }
+  // A client that presents `identity`.
+  TlsClientConfig ClientConfigPresenting(const CertificateFiles& identity) const {
+    TlsClientConfig config = ClientConfig();
+    config.certificate_file = identity.certificate;
+    config.private_key_file = identity.key;
+    return config;
+  }
 
   struct Handshaken {
     StatusOr<std::unique_ptr<TlsStream>> client = Status::Error(StatusCode::kInternal, "unset");
@@ -245,9 +258,7 @@ TEST(TlsFingerprint, ParsesSha256HexInEitherCaseWithOptionalColons) {
 // R-TLS-6: with client CAs configured, a client without a certificate is refused
 // during the handshake; the client learns it from the server's alert.
 TEST_F(TlsTest, ServerRequiringClientCertificatesRefusesClientWithout) {
-  TlsServerConfig server = ServerConfig();
-  server.client_ca_file = certs_.ca;
-  Handshaken h = Handshake(server, ClientConfig());
+  Handshaken h = Handshake(ServerConfigRequiringClientCertificates(), ClientConfig());
   EXPECT_THAT(h.server,
               StatusIs(StatusCode::kUnavailable, HasSubstr("peer did not return a certificate")));
   // TLS 1.3 completes the client's side first; the refusal arrives as an alert.
@@ -260,12 +271,8 @@ TEST_F(TlsTest, ServerRequiringClientCertificatesRefusesClientWithout) {
 
 // R-TLS-6: a client certificate must chain to the server's client CAs.
 TEST_F(TlsTest, ServerRefusesClientCertificateFromAnotherCa) {
-  TlsServerConfig server = ServerConfig();
-  server.client_ca_file = certs_.ca;
-  TlsClientConfig client = ClientConfig();
-  client.certificate_file = certs_.other_client.certificate;
-  client.private_key_file = certs_.other_client.key;
-  Handshaken h = Handshake(server, client);
+  Handshaken h = Handshake(ServerConfigRequiringClientCertificates(),
+                           ClientConfigPresenting(certs_.other_client));
   EXPECT_THAT(h.server,
               StatusIs(StatusCode::kUnavailable, StartsWith("client certificate verify failed: ")));
   if (h.client.ok()) {
@@ -276,12 +283,8 @@ TEST_F(TlsTest, ServerRefusesClientCertificateFromAnotherCa) {
 
 // R-TLS-6: the right client certificate is accepted and visible to the server.
 TEST_F(TlsTest, ServerAcceptsClientCertificateFromItsCa) {
-  TlsServerConfig server = ServerConfig();
-  server.client_ca_file = certs_.ca;
-  TlsClientConfig client = ClientConfig();
-  client.certificate_file = certs_.client.certificate;
-  client.private_key_file = certs_.client.key;
-  Handshaken h = Handshake(server, client);
+  Handshaken h =
+      Handshake(ServerConfigRequiringClientCertificates(), ClientConfigPresenting(certs_.client));
   ASSERT_THAT(h.client, IsOk());
   FERRY_ASSERT_OK(h.server);
   EXPECT_THAT(h.server_stream->peer_certificate_subject(), HasSubstr("CN=ferry-test-client"));
