@@ -549,7 +549,9 @@ int main(int argc, char** argv) {
   bool quick = false;
   app.add_option("--ferryd", config.ferryd, "The ferryd binary to measure")->required();
   app.add_option("--dir", config.dir, "Where to make the temporary data (default: $TMPDIR)");
-  app.add_option("--json", config.json, "Where to write the results")->capture_default_str();
+  app.add_option("--json", config.json, "Where to write the results (the last one given)")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--only", config.only,
                  "Comma-separated scenarios: download,upload,stat,list,small,concurrent,idle");
   app.add_flag("--quick", quick, "Tiny sizes, two repeats: checks that the benchmark runs");

@@ -69,4 +69,12 @@ Status FrameWriter::WriteChunk(std::span<const uint8_t> data) {
   return stream_->Write(header.view(), data);
 }
 
+Status FrameWriter::WriteChunkFromFile(std::span<const uint8_t> data, int fd, uint64_t offset) {
+  if (fd < 0) return WriteChunk(data);
+  const ChunkFrameHeader header = EncodeChunkFrameHeader(static_cast<uint32_t>(data.size()));
+  const Status sent = stream_->WriteFromFile(header.view(), fd, offset, data.size());
+  if (sent.code() == StatusCode::kUnsupported) return stream_->Write(header.view(), data);
+  return sent;
+}
+
 }  // namespace ferry

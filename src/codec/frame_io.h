@@ -55,6 +55,12 @@ class FrameWriter {
   Status Write(const google::protobuf::MessageLite& message);
   // A chunk frame carrying `data` (1 .. max_chunk_bytes bytes).
   Status WriteChunk(std::span<const uint8_t> data);
+  // The same frame, for `data` that was just read from the open file `fd` at
+  // `offset`: the bytes are sent from the file where the stream can (zero copy),
+  // from `data` otherwise (fd < 0, or a stream that cannot). Either way the
+  // frame is WriteChunk's, byte for byte. If the file changes in between, the
+  // receiver's digest check catches it: callers hash `data`, not the file.
+  Status WriteChunkFromFile(std::span<const uint8_t> data, int fd, uint64_t offset);
 
  private:
   Stream* stream_;

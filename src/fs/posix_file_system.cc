@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "src/fs/errno_status.h"
+#include "src/fs/write_behind.h"
 
 // Failure messages name the operation that failed ("stat", "flush file"), not the
 // path: callers report the path alongside (the wire's Error.path, the request
@@ -209,6 +210,7 @@ class PosixPendingUpload : public PendingUpload {
         return ErrnoToStatus(errno, "write");
       }
       data = data.subspan(static_cast<size_t>(n));
+      FERRY_RETURN_IF_ERROR(write_behind_.Wrote(file_.get(), static_cast<uint64_t>(n)));
     }
     return Status::Ok();
   }
@@ -276,6 +278,7 @@ class PosixPendingUpload : public PendingUpload {
   std::string temp_name_;  // "" once renamed or removed
   const std::string target_name_;
   const bool overwrite_;
+  WriteBehind write_behind_;
 };
 
 // Early errors for an upload to `name`; Commit decides atomically in the end.
@@ -328,6 +331,16 @@ StatusOr<UniqueFd> PosixFileSystem::OpenBeneath(const Path& path, int flags,
 }
 
 StatusOr<FileInfo> PosixFileSystem::Stat(const Path& path) {
+  // An entry directly under the root needs no resolution beyond its own name:
+  // one fstatat instead of openat2 + fstat + close. Only a symbolic link (which
+  // may point anywhere) takes the confined path below.
+  if (path.components().size() == 1) {
+    struct stat st;
+    if (fstatat(root_.get(), path.components()[0].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return ErrnoToStatus(errno, "stat");
+    }
+    if (!S_ISLNK(st.st_mode)) return ToFileInfo(path.Name(), st);
+  }
   FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_PATH | O_CLOEXEC, "stat"));
   return StatFd(fd.get(), path.Name(), "stat");
 }

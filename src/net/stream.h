@@ -28,6 +28,15 @@ class Stream {
   // gone; never raises SIGPIPE.
   virtual Status Write(std::span<const uint8_t> first, std::span<const uint8_t> second = {}) = 0;
 
+  // Writes all of `header`, then `length` bytes of the open file `fd` starting at
+  // `offset`, without copying the file's bytes through user space (a plain
+  // socket: sendfile). Transports that cannot do this return kUnsupported having
+  // written nothing; callers then write the bytes themselves. If the file ends
+  // before `length` bytes the stream is left inside a frame: kIoError, and the
+  // caller must close the connection.
+  virtual Status WriteFromFile(std::span<const uint8_t> header, int fd, uint64_t offset,
+                               size_t length);
+
   // True when a read would not block: bytes or an end-of-stream are waiting.
   virtual bool ReadReady() = 0;
 
@@ -41,5 +50,9 @@ class Stream {
   // Stops both directions now; later operations fail with kConnectionClosed.
   virtual void Shutdown() = 0;
 };
+
+inline Status Stream::WriteFromFile(std::span<const uint8_t>, int, uint64_t, size_t) {
+  return Status::Error(StatusCode::kUnsupported, "this stream cannot send from a file");
+}
 
 }  // namespace ferry

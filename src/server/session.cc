@@ -331,7 +331,8 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
     }
     const std::span<const uint8_t> data(transfer_buffer_.data(), *got);
     digest.Update(data);
-    if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
+    if (const Status sent = writer_.WriteChunkFromFile(data, file.native_handle(), offset);
+        !sent.ok()) {
       return Outcome{sent, true, offset};
     }
     offset += *got;
