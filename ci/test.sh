@@ -4,7 +4,8 @@
 # that nothing runs without the packages); the last line is the tally.
 #
 #   deps     ci/install-deps.sh
-#   release  Release build with -Werror in build/ci-release; every ctest label
+#   release  Release build with -Werror in build/ci-release; every ctest label; then
+#            bench/run --quick (the benchmark at tiny sizes, so it cannot rot)
 #   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance
 #   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
 #            (default 60) on a scratch copy of its fuzz/corpus/<target> seeds
@@ -82,6 +83,10 @@ stage_release() {
   ctest --test-dir build/ci-release --output-on-failure -j "$JOBS" --timeout 900 2>&1 |
     tee "$log" || status=$?
   count_ctest "$log"
+  # The benchmark measures time, so it is no test; it runs once at tiny sizes
+  # so that it cannot rot (the micro-benchmarks are only built).
+  BUILD_DIR=build/ci-release timeout 600 bench/run --quick --json build/ci-release/bench-quick.json ||
+    status=$?
   return "$status"
 }
 

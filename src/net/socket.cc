@@ -148,8 +148,8 @@ Status SocketStream::Write(std::span<const uint8_t> first, std::span<const uint8
   return Status::Ok();
 }
 
-Status SocketStream::WriteFromFile(std::span<const uint8_t> header, int fd, uint64_t offset,
-                                   size_t length) {
+StatusOr<size_t> SocketStream::WriteFromFile(std::span<const uint8_t> header, int fd,
+                                             uint64_t offset, size_t length) {
   while (!header.empty()) {
     const ssize_t n = send(fd_, header.data(), header.size(), MSG_NOSIGNAL | MSG_MORE);
     if (n < 0) {
@@ -161,18 +161,19 @@ Status SocketStream::WriteFromFile(std::span<const uint8_t> header, int fd, uint
     header = header.subspan(static_cast<size_t>(n));
   }
   auto position = static_cast<off_t>(offset);
-  while (length > 0) {
-    const ssize_t n = sendfile(fd_, fd, &position, length);
+  size_t sent = 0;
+  while (sent < length) {
+    const ssize_t n = sendfile(fd_, fd, &position, length - sent);
     if (n > 0) {
-      length -= static_cast<size_t>(n);
+      sent += static_cast<size_t>(n);
       continue;
     }
-    if (n == 0) return Status::Error(StatusCode::kIoError, "file shrank while it was being sent");
+    if (n == 0) break;  // the file ended early
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return SocketError(errno, "sendfile");
     FERRY_RETURN_IF_ERROR(WaitFor(POLLOUT));
   }
-  return Status::Ok();
+  return sent;
 }
 
 bool SocketStream::ReadReady() {

@@ -25,8 +25,8 @@ class SocketStream : public Stream {
   Status Write(std::span<const uint8_t> first, std::span<const uint8_t> second) override;
   // The header goes out with MSG_MORE so it shares a segment with the file's
   // first bytes; the bytes go by sendfile(2), straight from the page cache.
-  Status WriteFromFile(std::span<const uint8_t> header, int fd, uint64_t offset,
-                       size_t length) override;
+  StatusOr<size_t> WriteFromFile(std::span<const uint8_t> header, int fd, uint64_t offset,
+                                 size_t length) override;
   bool ReadReady() override;
   void SetIoTimeout(std::chrono::milliseconds timeout) override { io_timeout_ = timeout; }
   void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override {
