@@ -69,19 +69,4 @@ Status FrameWriter::WriteChunk(std::span<const uint8_t> data) {
   return stream_->Write(header.view(), data);
 }
 
-Status FrameWriter::WriteChunkFromFile(std::span<const uint8_t> data, int fd, uint64_t offset) {
-  if (fd < 0) return WriteChunk(data);
-  const ChunkFrameHeader header = EncodeChunkFrameHeader(static_cast<uint32_t>(data.size()));
-  auto sent = stream_->WriteFromFile(header.view(), fd, offset, data.size());
-  if (!sent.ok() && sent.status().code() == StatusCode::kUnsupported) {
-    return stream_->Write(header.view(), data);
-  }
-  FERRY_RETURN_IF_ERROR(sent.status());
-  // The file shrank after `data` was read: finish the frame from `data`, which
-  // is what the digest covered, so the frame stays whole and the caller's next
-  // read reports the shrink as an ordinary error.
-  if (*sent < data.size()) return stream_->Write(data.subspan(*sent));
-  return Status::Ok();
-}
-
 }  // namespace ferry

@@ -55,13 +55,6 @@ class FrameWriter {
   Status Write(const google::protobuf::MessageLite& message);
   // A chunk frame carrying `data` (1 .. max_chunk_bytes bytes).
   Status WriteChunk(std::span<const uint8_t> data);
-  // The same frame, for `data` that was just read from the open file `fd` at
-  // `offset`: the bytes are sent from the file where the stream can (zero copy),
-  // from `data` otherwise (fd < 0, or a stream that cannot), and from `data` for
-  // whatever the file no longer holds if it shrank. The frame is WriteChunk's,
-  // byte for byte, unless the file's bytes changed in place since `data` was
-  // read: then the receiver's digest check catches it (callers hash `data`).
-  Status WriteChunkFromFile(std::span<const uint8_t> data, int fd, uint64_t offset);
 
  private:
   Stream* stream_;

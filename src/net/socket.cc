@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -94,20 +93,9 @@ Status SocketStream::WaitFor(short events) {
 }
 
 StatusOr<size_t> SocketStream::ReadSome(std::span<uint8_t> out) {
-  // A read that came back short has most likely emptied the socket, so the next
-  // one starts by waiting instead of trying a recv that would fail with EAGAIN:
-  // two system calls per request/reply instead of three (poll would have to
-  // follow the failed recv anyway).
-  if (drained_) {
-    drained_ = false;
-    FERRY_RETURN_IF_ERROR(WaitFor(POLLIN));
-  }
   while (true) {
     const ssize_t n = recv(fd_, out.data(), out.size(), 0);
-    if (n > 0) {
-      drained_ = static_cast<size_t>(n) < out.size();
-      return static_cast<size_t>(n);
-    }
+    if (n > 0) return static_cast<size_t>(n);
     if (n == 0) return Status::Error(StatusCode::kConnectionClosed, "peer closed the connection");
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return SocketError(errno, "recv");
@@ -146,34 +134,6 @@ Status SocketStream::Write(std::span<const uint8_t> first, std::span<const uint8
     }
   }
   return Status::Ok();
-}
-
-StatusOr<size_t> SocketStream::WriteFromFile(std::span<const uint8_t> header, int fd,
-                                             uint64_t offset, size_t length) {
-  while (!header.empty()) {
-    const ssize_t n = send(fd_, header.data(), header.size(), MSG_NOSIGNAL | MSG_MORE);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return SocketError(errno, "send");
-      FERRY_RETURN_IF_ERROR(WaitFor(POLLOUT));
-      continue;
-    }
-    header = header.subspan(static_cast<size_t>(n));
-  }
-  auto position = static_cast<off_t>(offset);
-  size_t sent = 0;
-  while (sent < length) {
-    const ssize_t n = sendfile(fd_, fd, &position, length - sent);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      continue;
-    }
-    if (n == 0) break;  // the file ended early
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return SocketError(errno, "sendfile");
-    FERRY_RETURN_IF_ERROR(WaitFor(POLLOUT));
-  }
-  return sent;
 }
 
 bool SocketStream::ReadReady() {

@@ -23,10 +23,6 @@ class SocketStream : public Stream {
 
   StatusOr<size_t> ReadSome(std::span<uint8_t> out) override;
   Status Write(std::span<const uint8_t> first, std::span<const uint8_t> second) override;
-  // The header goes out with MSG_MORE so it shares a segment with the file's
-  // first bytes; the bytes go by sendfile(2), straight from the page cache.
-  StatusOr<size_t> WriteFromFile(std::span<const uint8_t> header, int fd, uint64_t offset,
-                                 size_t length) override;
   bool ReadReady() override;
   void SetIoTimeout(std::chrono::milliseconds timeout) override { io_timeout_ = timeout; }
   void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override {
@@ -47,7 +43,6 @@ class SocketStream : public Stream {
   std::string peer_;
   std::chrono::milliseconds io_timeout_{std::chrono::minutes(5)};
   std::optional<std::chrono::steady_clock::time_point> deadline_;
-  bool drained_ = false;  // the last recv returned less than asked for
 };
 
 // Connects to host:port (names are resolved; every address is tried in turn),

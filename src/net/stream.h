@@ -28,15 +28,6 @@ class Stream {
   // gone; never raises SIGPIPE.
   virtual Status Write(std::span<const uint8_t> first, std::span<const uint8_t> second = {}) = 0;
 
-  // Writes all of `header`, then up to `length` bytes of the open file `fd`
-  // starting at `offset`, without copying the file's bytes through user space (a
-  // plain socket: sendfile). Returns how many file bytes it sent: fewer than
-  // `length` only when the file ended early, and then the caller must send the
-  // rest itself. Transports that cannot do this return kUnsupported having
-  // written nothing; callers then write the bytes themselves.
-  virtual StatusOr<size_t> WriteFromFile(std::span<const uint8_t> header, int fd, uint64_t offset,
-                                         size_t length);
-
   // True when a read would not block: bytes or an end-of-stream are waiting.
   virtual bool ReadReady() = 0;
 
@@ -50,9 +41,5 @@ class Stream {
   // Stops both directions now; later operations fail with kConnectionClosed.
   virtual void Shutdown() = 0;
 };
-
-inline StatusOr<size_t> Stream::WriteFromFile(std::span<const uint8_t>, int, uint64_t, size_t) {
-  return Status::Error(StatusCode::kUnsupported, "this stream cannot send from a file");
-}
 
 }  // namespace ferry

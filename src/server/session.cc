@@ -331,8 +331,7 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
     }
     const std::span<const uint8_t> data(transfer_buffer_.data(), *got);
     digest.Update(data);
-    if (const Status sent = writer_.WriteChunkFromFile(data, file.native_handle(), offset);
-        !sent.ok()) {
+    if (const Status sent = writer_.WriteChunk(data); !sent.ok()) {
       return Outcome{sent, true, offset};
     }
     offset += *got;

@@ -1,27 +1,19 @@
-// The performance paths keep the protocol's bytes and guarantees: a chunk sent
-// from a file is the frame WriteChunk would write, byte for byte; a file that
-// ends early fails the send; write-behind never loses or reorders a byte and
-// reports I/O errors; a root-level stat still never follows a link out of the
-// root; a socket read that polls first still sees data and end-of-stream.
+// The performance paths keep the guarantees of the plain ones: write-behind
+// never loses or reorders a byte and reports I/O errors; the AVX2 digest equals
+// the library's; a root-level stat still never follows a link out of the root.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "src/base/digest.h"
-#include "src/codec/frame_io.h"
 #include "src/fs/posix_file_system.h"
 #include "src/fs/write_behind.h"
-#include "src/net/memory_stream.h"
-#include "src/net/socket.h"
 #include "tests/testing/temp_dir.h"
 
 namespace ferry {
@@ -35,150 +27,6 @@ std::string Pattern(size_t size) {
 
 std::span<const uint8_t> Bytes(const std::string& text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
-class SocketPair : public ::testing::Test {
- protected:
-  void SetUp() override {
-    int fds[2];
-    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    writer_ = std::make_unique<SocketStream>(fds[0]);
-    reader_ = std::make_unique<SocketStream>(fds[1]);
-    writer_->SetIoTimeout(std::chrono::seconds(30));  // hang guard
-    reader_->SetIoTimeout(std::chrono::seconds(30));
-  }
-
-  // Reads until the writer side is shut down.
-  std::string ReadAll() {
-    std::string out;
-    std::vector<uint8_t> buffer(1 << 16);
-    while (true) {
-      auto got = reader_->ReadSome(buffer);
-      if (!got.ok()) break;
-      out.append(reinterpret_cast<const char*>(buffer.data()), *got);
-    }
-    return out;
-  }
-
-  // Runs `send` on its own thread (it may block on a full socket) and returns
-  // everything it wrote.
-  std::string Capture(const std::function<void()>& send) {
-    std::thread sender([&] {
-      send();
-      shutdown(writer_->fd(), SHUT_WR);
-    });
-    std::string out = ReadAll();
-    sender.join();
-    return out;
-  }
-
-  std::unique_ptr<SocketStream> writer_;
-  std::unique_ptr<SocketStream> reader_;
-  TempDir dir_;
-};
-
-TEST_F(SocketPair, WriteFromFileSendsTheHeaderThenExactlyTheFileRange) {
-  const std::string content = Pattern(3 << 20);
-  ASSERT_TRUE(dir_.WriteFile("data", content).ok());
-  const int fd = open(dir_.Path("data").c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  const std::string header = "HEADER";
-  StatusOr<size_t> sent = Status::Ok();
-  const std::string got =
-      Capture([&] { sent = writer_->WriteFromFile(Bytes(header), fd, 12345, (2 << 20) + 7); });
-  close(fd);
-  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
-  EXPECT_EQ(*sent, (2u << 20) + 7);
-  EXPECT_EQ(got, header + content.substr(12345, (2 << 20) + 7));
-}
-
-TEST_F(SocketPair, WriteFromFileSaysHowMuchAShorterFileGave) {
-  ASSERT_TRUE(dir_.WriteFile("short", Pattern(1000)).ok());
-  const int fd = open(dir_.Path("short").c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  StatusOr<size_t> sent = Status::Ok();
-  const std::string got =
-      Capture([&] { sent = writer_->WriteFromFile(Bytes(std::string("H")), fd, 0, 2000); });
-  close(fd);
-  ASSERT_TRUE(sent.ok());
-  EXPECT_EQ(*sent, 1000u);
-  EXPECT_EQ(got, "H" + Pattern(1000));
-}
-
-TEST_F(SocketPair, ChunkFromAFileThatShrankIsCompletedFromTheBytesRead) {
-  // The bytes were read (and hashed) before the file was cut short: the frame
-  // still carries exactly them, so the stream stays in step.
-  const std::string content = Pattern(50000);
-  ASSERT_TRUE(dir_.WriteFile("data", content).ok());
-  const int fd = open(dir_.Path("data").c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(truncate(dir_.Path("data").c_str(), 20000), 0);
-  MemoryStream expected_stream("");
-  ASSERT_TRUE(FrameWriter(&expected_stream).WriteChunk(Bytes(content).subspan(10000)).ok());
-  const std::string got = Capture([&] {
-    EXPECT_TRUE(FrameWriter(writer_.get())
-                    .WriteChunkFromFile(Bytes(content).subspan(10000), fd, 10000)
-                    .ok());
-  });
-  close(fd);
-  EXPECT_EQ(got, expected_stream.output());
-}
-
-TEST_F(SocketPair, ChunkFromFileIsByteForByteTheChunkFrame) {
-  const std::string content = Pattern(1 << 20);
-  ASSERT_TRUE(dir_.WriteFile("data", content).ok());
-  const int fd = open(dir_.Path("data").c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  const std::string piece = content.substr(4096, 300000);
-  MemoryStream expected_stream("");
-  ASSERT_TRUE(FrameWriter(&expected_stream).WriteChunk(Bytes(piece)).ok());
-  const std::string got = Capture([&] {
-    EXPECT_TRUE(FrameWriter(writer_.get()).WriteChunkFromFile(Bytes(piece), fd, 4096).ok());
-  });
-  close(fd);
-  EXPECT_EQ(got, expected_stream.output());
-}
-
-TEST(ChunkFromFile, StreamsWithoutZeroCopyWriteTheGivenBytes) {
-  // A memory stream (like TLS) cannot send from a file: the bytes in hand go.
-  TempDir dir;
-  ASSERT_TRUE(dir.WriteFile("data", "file bytes").ok());
-  const int fd = open(dir.Path("data").c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  const std::string data = "file bytes";
-  MemoryStream from_file(""), plain(""), no_fd("");
-  ASSERT_TRUE(FrameWriter(&from_file).WriteChunkFromFile(Bytes(data), fd, 0).ok());
-  ASSERT_TRUE(FrameWriter(&no_fd).WriteChunkFromFile(Bytes(data), -1, 0).ok());
-  ASSERT_TRUE(FrameWriter(&plain).WriteChunk(Bytes(data)).ok());
-  close(fd);
-  EXPECT_EQ(from_file.output(), plain.output());
-  EXPECT_EQ(no_fd.output(), plain.output());
-}
-
-TEST_F(SocketPair, ReadAfterAShortReadStillWaitsForLaterBytesAndSeesTheEnd) {
-  std::vector<uint8_t> buffer(100);
-  ASSERT_TRUE(writer_->Write(Bytes(std::string("first")), {}).ok());
-  auto got = reader_->ReadSome(buffer);  // short: the next read polls first
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(*got, 5u);
-  std::thread later([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    EXPECT_TRUE(writer_->Write(Bytes(std::string("second")), {}).ok());
-    shutdown(writer_->fd(), SHUT_WR);
-  });
-  got = reader_->ReadSome(buffer);
-  later.join();
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(std::string(buffer.begin(), buffer.begin() + static_cast<long>(*got)), "second");
-  EXPECT_EQ(reader_->ReadSome(buffer).status().code(), StatusCode::kConnectionClosed);
-}
-
-TEST_F(SocketPair, ReadThatPollsFirstStillTimesOut) {
-  std::vector<uint8_t> buffer(100);
-  ASSERT_TRUE(writer_->Write(Bytes(std::string("x")), {}).ok());
-  ASSERT_TRUE(reader_->ReadSome(buffer).ok());
-  reader_->SetIoTimeout(std::chrono::milliseconds(10));
-  EXPECT_EQ(reader_->ReadSome(buffer).status().code(), StatusCode::kTimeout);
 }
 
 TEST(WriteBehindUpload, ManyWindowsCommitExactlyTheBytesWritten) {
