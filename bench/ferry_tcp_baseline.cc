@@ -1,6 +1,6 @@
 // ferry_tcp_baseline: raw loopback TCP with no protocol, the yardstick ferry's
-// transfers and round trips are measured against (bench/README in the top-level
-// README's Performance section).
+// transfers and round trips are measured against (ferry_bench runs the same
+// code in-process; this is the same thing by hand).
 //
 //   ferry_tcp_baseline throughput --bytes N --write-size W [--streams S]
 //   ferry_tcp_baseline pingpong --request-bytes Q --reply-bytes R --count C
