@@ -15,6 +15,11 @@ class WriteBehind {
  public:
   static constexpr uint64_t kWindowBytes = uint64_t{8} << 20;
 
+  // `offset`: where in the file writing starts (an upload that continues a
+  // partial file writes after what it already holds).
+  explicit WriteBehind(uint64_t offset = 0)
+      : written_(offset), started_(offset), previous_(offset) {}
+
   // Call after `bytes` more were written at the end of the file `fd`. Each time
   // a window fills, its write-back starts and the previous window's is waited
   // for. An I/O error here is the upload's error: once the kernel has reported
@@ -22,9 +27,9 @@ class WriteBehind {
   Status Wrote(int fd, uint64_t bytes);
 
  private:
-  uint64_t written_ = 0;   // bytes written so far
-  uint64_t started_ = 0;   // write-back started for [0, started_)
-  uint64_t previous_ = 0;  // the last window began here
+  uint64_t written_;   // the file's end: everything before it was written
+  uint64_t started_;   // write-back has started for everything before this
+  uint64_t previous_;  // the last window began here
   bool unsupported_ = false;
 };
 

@@ -63,6 +63,14 @@ TEST(WriteBehind, ErrorsAreTheUploadsErrors) {
   EXPECT_FALSE(write_behind.Wrote(-1, WriteBehind::kWindowBytes).ok());  // EBADF
 }
 
+TEST(WriteBehind, WindowsCountFromWhereWritingStarted) {
+  // A write-behind for a file continued at 100 MiB starts its first window only
+  // once a window's worth has been written past that point.
+  WriteBehind write_behind(uint64_t{100} << 20);
+  EXPECT_TRUE(write_behind.Wrote(-1, WriteBehind::kWindowBytes - 1).ok());
+  EXPECT_FALSE(write_behind.Wrote(-1, 1).ok());  // now it acts (EBADF)
+}
+
 TEST(WriteBehind, NothingHappensBeforeAWindowFills) {
   WriteBehind write_behind;  // a bad descriptor is never touched below one window
   EXPECT_TRUE(write_behind.Wrote(-1, WriteBehind::kWindowBytes - 1).ok());
