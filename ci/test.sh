@@ -4,7 +4,8 @@
 # that nothing runs without the packages); the last line is the tally.
 #
 #   deps     ci/install-deps.sh
-#   release  Release build with -Werror in build/ci-release; every ctest label
+#   release  Release build with -Werror in build/ci-release; every ctest label; then
+#            bench/run --quick (the benchmark at tiny sizes, so it cannot rot)
 #   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance,
 #            reliability
 #   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
@@ -85,6 +86,10 @@ stage_release() {
     tee "$log" || status=$?
   count_ctest "$log"
   print_reliability_summary build/ci-release
+  # The benchmark measures time, so it is no test; it runs once at tiny sizes
+  # so that it cannot rot (the micro-benchmarks are only built).
+  BUILD_DIR=build/ci-release timeout 600 bench/run --quick --json build/ci-release/bench-quick.json ||
+    status=$?
   return "$status"
 }
 

@@ -2,13 +2,31 @@
 
 #include <cstring>
 
+#ifdef FERRY_XXH3_AVX2
+#include "src/base/digest_avx2.h"
+#endif
+
 namespace ferry {
+namespace {
+
+#ifdef FERRY_XXH3_AVX2
+// Decided once: whether this processor can run the AVX2 build of XXH3.
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+#endif
+
+}  // namespace
 
 StreamingDigest::StreamingDigest() { Reset(); }
 
 void StreamingDigest::Reset() { XXH3_128bits_reset(&state_); }
 
 void StreamingDigest::Update(std::span<const uint8_t> bytes) {
+#ifdef FERRY_XXH3_AVX2
+  if (kHaveAvx2) {
+    internal::Xxh3UpdateAvx2(&state_, bytes.data(), bytes.size());
+    return;
+  }
+#endif
   XXH3_128bits_update(&state_, bytes.data(), bytes.size());
 }
 

@@ -18,6 +18,7 @@
 #include "src/codec/limits.h"
 #include "src/fs/errno_status.h"
 #include "src/fs/posix_syscalls.h"
+#include "src/fs/write_behind.h"
 
 // Failure messages name the operation that failed ("stat", "flush file"), not the
 // path: callers report the path alongside (the wire's Error.path, the request
@@ -212,7 +213,8 @@ class PosixPendingUpload : public PendingUpload {
         temp_name_(std::move(temp_name)),
         target_name_(std::move(target_name)),
         overwrite_(overwrite),
-        resumed_size_(resumed_size) {}
+        resumed_size_(resumed_size),
+        write_behind_(resumed_size) {}
 
   ~PosixPendingUpload() override { DiscardTemporary(); }
 
@@ -263,6 +265,7 @@ class PosixPendingUpload : public PendingUpload {
       // all would be retried forever, so it counts as a failing device.
       if (n == 0) return ErrnoToStatus(EIO, "write");
       data = data.subspan(static_cast<size_t>(n));
+      FERRY_RETURN_IF_ERROR(write_behind_.Wrote(file_.get(), static_cast<uint64_t>(n)));
     }
     return Status::Ok();
   }
@@ -332,6 +335,7 @@ class PosixPendingUpload : public PendingUpload {
   const std::string target_name_;
   const bool overwrite_;
   const uint64_t resumed_size_;
+  WriteBehind write_behind_;
 };
 
 // Early errors for an upload to `name`; Commit decides atomically in the end.
@@ -436,6 +440,16 @@ StatusOr<UniqueFd> PosixFileSystem::OpenBeneath(const Path& path, int flags,
 }
 
 StatusOr<FileInfo> PosixFileSystem::Stat(const Path& path) {
+  // An entry directly under the root needs no resolution beyond its own name:
+  // one fstatat instead of openat2 + fstat + close. Only a symbolic link (which
+  // may point anywhere) takes the confined path below.
+  if (path.components().size() == 1) {
+    struct stat st;
+    if (fstatat(root_.get(), path.components()[0].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return ErrnoToStatus(errno, "stat");
+    }
+    if (!S_ISLNK(st.st_mode)) return ToFileInfo(path.Name(), st);
+  }
   FERRY_ASSIGN_OR_RETURN(UniqueFd fd, OpenBeneath(path, O_PATH | O_CLOEXEC, "stat"));
   return StatFd(fd.get(), path.Name(), "stat");
 }
