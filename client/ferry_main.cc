@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 
 #include "src/auth/token_file.h"
+#include "src/client/interrupt.h"
+#include "src/client/line_reader.h"
 #include "src/client/shell.h"
 #include "src/codec/protobuf_logging.h"
 #include "src/net/tls.h"
@@ -18,6 +21,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry 0.1.0 (protocol version 1)");
   ferry::ShellOptions options;
   app.add_flag("-v,--verbose", options.verbose, "Show the server's own words in error lines");
+  app.add_flag("-q,--quiet", options.quiet,
+               "No progress bar and no informational lines; only results and errors");
   std::string token_file;
   app.add_option("--token-file", token_file,
                  "Present the token in the first line of this file to servers that ask for one "
@@ -75,6 +80,25 @@ int main(int argc, char** argv) {
   // A vanished server must surface as an error, not kill the process.
   signal(SIGPIPE, SIG_IGN);
   options.interactive = isatty(STDIN_FILENO) == 1;
+  options.progress = isatty(STDERR_FILENO) == 1;
+  if (!options.interactive) {
+    // Piped or redirected input is read line by line exactly as written.
+    ferry::Shell shell(stdout, stderr, options);
+    return shell.Run(stdin);
+  }
+  // A person at a terminal: Ctrl-C cancels the running transfer or abandons
+  // the line being typed, and never ends the shell.
+  std::setlocale(LC_CTYPE, "");
+  ferry::InstallInterruptHandler();
+  options.interrupt = &ferry::InterruptFlag();
   ferry::Shell shell(stdout, stderr, options);
-  return shell.Run(stdin);
+  ferry::EditLineOptions edit;
+  edit.history_file = ferry::DefaultHistoryFile();
+  edit.complete = [&shell](std::string_view before) { return shell.Complete(before); };
+  std::unique_ptr<ferry::LineReader> reader = ferry::NewEditLineReader(stdin, stdout, stderr, edit);
+  if (reader == nullptr) {
+    ferry::PlainLineReader plain(stdin);
+    return shell.Run(plain);
+  }
+  return shell.Run(*reader);
 }

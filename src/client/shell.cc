@@ -7,7 +7,9 @@
 
 #include "src/base/text.h"
 #include "src/client/command_line.h"
+#include "src/client/listing.h"
 #include "src/client/local_files.h"
+#include "src/client/progress.h"
 #include "src/net/address.h"
 
 namespace ferry {
@@ -46,7 +48,7 @@ std::string_view Describe(StatusCode code) {
     case StatusCode::kChecksumMismatch:
       return "checksum mismatch, nothing was saved";
     case StatusCode::kCancelled:
-      return "cancelled";
+      return "interrupted";
     case StatusCode::kSourceChanged:
       return "the file changed since the interrupted transfer; start it again";
     case StatusCode::kTimeout:
@@ -68,25 +70,6 @@ std::string_view Describe(StatusCode code) {
   }
 }
 
-std::string ModeString(const FileInfo& info) {
-  std::string out = info.type == FileType::kDirectory ? "d"
-                    : info.type == FileType::kSymlink ? "l"
-                    : info.type == FileType::kOther   ? "?"
-                                                      : "-";
-  static constexpr char kBits[] = "rwxrwxrwx";
-  for (int bit = 8; bit >= 0; --bit) out.push_back((info.mode >> bit) & 1 ? kBits[8 - bit] : '-');
-  return out;
-}
-
-std::string LocalTime(int64_t unix_ns) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M", &local);
-  return text;
-}
-
 std::string BaseName(std::string_view path) {
   while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
   const size_t slash = path.rfind('/');
@@ -95,15 +78,16 @@ std::string BaseName(std::string_view path) {
 
 // True if `word` is one of the one-letter `flags`, written "-x".
 bool IsFlag(std::string_view word, const char* flags) {
-  return word.size() == 2 && word[0] == '-' && word[1] != '\0' &&
-         std::string_view(flags).find(word[1]) != std::string_view::npos;
+  // Letters may be combined, as in "ls -lh".
+  return word.size() >= 2 && word[0] == '-' &&
+         word.find_first_not_of(flags, 1) == std::string_view::npos;
 }
 
 // Splits the leading flags off the arguments; returns their letters.
 std::string TakeFlags(std::vector<std::string>* args, const char* flags) {
   std::string taken;
   while (!args->empty() && IsFlag(args->front(), flags)) {
-    taken.push_back(args->front()[1]);
+    taken += args->front().substr(1);
     args->erase(args->begin());
   }
   return taken;
@@ -122,23 +106,26 @@ std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
 
 const Shell::Command Shell::kCommands[] = {
     {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, "",
-     false, &Shell::Connme},
-    {"ls", "ls [PATH]", "list a directory (default: the root)", 0, 1, "", true, &Shell::Ls},
-    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, "", true, &Shell::Rm},
-    {"size", "size PATH", "print a file's size in bytes", 1, 1, "", true, &Shell::Size},
+     false, &Shell::Connme, "-"},
+    {"ls", "ls [-l] [-h] [PATH]",
+     "list a directory (default: the root); -l: mode, size, time; -h: sizes in K, M, G", 0, 1, "lh",
+     true, &Shell::Ls, "R"},
+    {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, "", true, &Shell::Rm, "R"},
+    {"size", "size PATH", "print a file's size in bytes", 1, 1, "", true, &Shell::Size, "R"},
     {"download", "download [-f] [-a] REMOTE [LOCAL]",
      "copy a server file here (-f: replace an existing local file; -a: resume an interrupted one)",
-     1, 2, "fa", true, &Shell::Download},
+     1, 2, "fa", true, &Shell::Download, "RL"},
     {"reget", "reget [-f] REMOTE [LOCAL]", "resume an interrupted download (download -a)", 1, 2,
-     "f", true, &Shell::Reget},
+     "f", true, &Shell::Reget, "RL"},
     {"upload", "upload [-f] [-a] LOCAL [REMOTE]",
      "copy a local file to the server (-f: replace an existing remote file; -a: resume an "
      "interrupted one)",
-     1, 2, "fa", true, &Shell::Upload},
+     1, 2, "fa", true, &Shell::Upload, "LR"},
     {"reput", "reput [-f] LOCAL [REMOTE]", "resume an interrupted upload (upload -a)", 1, 2, "f",
-     true, &Shell::Reput},
+     true, &Shell::Reput, "LR"},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
-    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help},
+    {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help,
+     "C"},
 };
 
 Shell::Shell(std::FILE* out, std::FILE* err, ShellOptions options)
@@ -197,27 +184,64 @@ Status Shell::RunLine(std::string_view line) {
 }
 
 int Shell::Run(std::FILE* in) {
-  if (options_.interactive) {
+  PlainLineReader reader(in);
+  return Run(reader);
+}
+
+int Shell::Run(LineReader& reader) {
+  if (options_.interactive && !options_.quiet) {
     std::fprintf(out_, "ferry 0.1.0 ready. Type help for the commands.\n");
   }
   bool failed = false;
-  std::string line;
   while (!finished_) {
+    std::string prompt;
     if (options_.interactive) {
-      std::fprintf(out_, "ferry%s> ", server_.empty() ? "" : (" " + server_).c_str());
+      prompt = "ferry" + (server_.empty() ? "" : " " + server_) + "> ";
       std::fflush(out_);
     }
-    line.clear();
-    int c;
-    while ((c = std::fgetc(in)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
-    if (c == EOF && line.empty()) break;
-    if (!RunLine(line).ok()) failed = true;
+    if (completer_) completer_->NewLine();
+    const std::optional<std::string> line = reader.ReadLine(prompt);
+    if (!line) break;
+    if (!RunLine(*line).ok()) failed = true;
     // One command's output is complete before the next runs, even into a pipe.
     std::fflush(out_);
   }
   if (options_.interactive && !finished_) std::fprintf(out_, "\n");
   Disconnect();
   return failed && !options_.interactive ? 1 : 0;
+}
+
+Completion Shell::Complete(std::string_view before_cursor) {
+  if (!completer_) {
+    std::vector<CompletableCommand> commands;
+    for (const Command& command : kCommands) commands.push_back({command.name, command.arg_kinds});
+    auto list_local = [](const std::string& dir) -> StatusOr<std::vector<CompletionEntry>> {
+      std::vector<CompletionEntry> entries;
+      std::error_code ec;
+      for (auto it = std::filesystem::directory_iterator(dir, ec);
+           !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        std::error_code type_ec;
+        entries.push_back({it->path().filename().string(), it->is_directory(type_ec)});
+      }
+      if (ec) return Status::Error(StatusCode::kNotFound, ec.message());
+      return entries;
+    };
+    auto list_remote = [this](const std::string& dir) -> StatusOr<std::vector<CompletionEntry>> {
+      if (client_ == nullptr || !client_->connected()) {
+        return Status::Error(StatusCode::kConnectionClosed, "not connected");
+      }
+      // The root is "" on the wire; "/" typed at the prompt means the same.
+      auto listed = client_->List(dir == "/" ? "" : dir, nullptr);
+      if (!listed.ok()) return listed.status();
+      std::vector<CompletionEntry> entries;
+      for (const FileInfo& info : *listed) {
+        entries.push_back({info.name, info.type == FileType::kDirectory});
+      }
+      return entries;
+    };
+    completer_ = std::make_unique<Completer>(std::move(commands), list_local, list_remote);
+  }
+  return completer_->Complete(before_cursor);
 }
 
 Status Shell::Connme(const Args& args) {
@@ -242,6 +266,7 @@ Status Shell::Connme(const Args& args) {
   }
   client_ = std::move(*client);
   server_ = target->ToString();
+  if (options_.quiet) return Status::Ok();
   std::fprintf(out_, "connected to %s (%s, protocol %u)\n", server_.c_str(),
                EscapeForDisplay(client_->welcome().server_name()).c_str(),
                client_->welcome().version());
@@ -249,7 +274,9 @@ Status Shell::Connme(const Args& args) {
 }
 
 Status Shell::Ls(const Args& args) {
-  const std::string path = args.empty() ? "" : args[0];
+  Args rest = args;
+  const std::string flags = TakeFlags(&rest, "lh");
+  const std::string path = rest.empty() ? "" : rest[0];
   std::vector<std::string> skipped;
   auto entries = client_->List(path, &skipped);
   if (!entries.ok() && entries.status().code() == StatusCode::kNotADirectory) {
@@ -262,11 +289,9 @@ Status Shell::Ls(const Args& args) {
   if (!entries.ok()) return ReportPath(entries.status(), path);
   std::sort(entries->begin(), entries->end(),
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
-  for (const FileInfo& entry : *entries) {
-    std::fprintf(out_, "%s %12llu  %s  %s%s\n", ModeString(entry).c_str(),
-                 static_cast<unsigned long long>(entry.size),
-                 LocalTime(entry.mtime_unix_ns).c_str(), EscapeForDisplay(entry.name).c_str(),
-                 entry.type == FileType::kDirectory ? "/" : "");
+  for (const std::string& line :
+       FormatListing(*entries, Has(flags, 'l'), Has(flags, 'h'), &LocalTime)) {
+    std::fprintf(out_, "%s\n", line.c_str());
   }
   // Names that are not plain components are not shown as entries (R-SEC-5), but
   // the user is told, with the name escaped (R-SEC-6).
@@ -343,16 +368,24 @@ Status Shell::Get(const Args& raw_args, bool resume) {
     from = DownloadResume{file.kept_bytes(), file.kept_size(), file.kept_mtime_unix_ns(), &prefix};
     transfer.resume = &from;
   }
+  ProgressBar bar(err_, options_.progress && !options_.quiet);
+  transfer.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
+  if (options_.interrupt != nullptr) {
+    options_.interrupt->store(false);  // a Ctrl-C typed before this transfer is not for it
+    transfer.cancel = options_.interrupt;
+  }
   transfer.on_begin = [&](const DownloadStart& begin) {
     return file.Begin(remote, begin.size, begin.mtime_unix_ns, begin.offset);
   };
   auto result = client_->Download(
       remote, [&](std::span<const uint8_t> data) { return file.Write(data); }, transfer);
+  bar.Clear();
   if (!result.ok()) {
     if (KeepsPartial(result.status(), client_->connected())) file.Keep();
     return ReportPath(result.status(), remote);
   }
   if (Status committed = file.Commit(); !committed.ok()) return ReportPath(committed, local);
+  if (options_.quiet) return Status::Ok();
   const uint64_t moved = result->size - result->resumed_from;
   std::string resumed;
   if (result->resumed_from > 0) {
@@ -406,10 +439,17 @@ Status Shell::Put(const Args& raw_args, bool resume) {
     SaveUploadRecord(state, server_, remote, record).IgnoreError();
     return Status::Ok();
   };
+  ProgressBar bar(err_, options_.progress && !options_.quiet);
+  transfer.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
+  if (options_.interrupt != nullptr) {
+    options_.interrupt->store(false);  // a Ctrl-C typed before this transfer is not for it
+    transfer.cancel = options_.interrupt;
+  }
   const auto start = std::chrono::steady_clock::now();
   auto result = client_->Upload(
       remote, (*source)->size(), [&](std::span<uint8_t> out) { return (*source)->Read(out); },
       transfer);
+  bar.Clear();
   if (!result.ok()) {
     // The server keeps an upload only when the connection is lost; after any
     // reply (an error, or CANCELLED) it has nothing left to resume.
@@ -417,6 +457,7 @@ Status Shell::Put(const Args& raw_args, bool resume) {
     return ReportPath(result.status(), remote);
   }
   if (!state.empty()) ForgetUploadRecord(state, server_, remote);
+  if (options_.quiet) return Status::Ok();
   const uint64_t moved = result->size - result->resumed_from;
   std::string resumed;
   if (result->resumed_from > 0) {
@@ -435,7 +476,7 @@ Status Shell::Byebye(const Args&) {
   server_.clear();
   finished_ = true;
   if (!said.ok()) return Report(said, "");
-  std::fprintf(out_, "bye\n");
+  if (!options_.quiet) std::fprintf(out_, "bye\n");
   return Status::Ok();
 }
 

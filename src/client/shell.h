@@ -2,6 +2,7 @@
 // byebye, help), one line at a time, over a Client.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -10,12 +11,18 @@
 
 #include "src/base/status.h"
 #include "src/client/client.h"
+#include "src/client/completion.h"
+#include "src/client/line_reader.h"
 
 namespace ferry {
 
 struct ShellOptions {
   bool interactive = false;  // a person at a terminal: prompt and greeting
   bool verbose = false;      // add the server's own words to error lines
+  bool quiet = false;        // no progress and no informational lines, only results and errors
+  bool progress = false;     // draw a progress bar on `err` during transfers (a terminal)
+  // Set (by Ctrl-C) to cancel the running transfer; cleared when one starts.
+  std::atomic<bool>* interrupt = nullptr;
   ClientOptions client;
 };
 
@@ -30,7 +37,11 @@ class Shell {
 
   // Reads and runs lines until end of input or byebye. Returns the exit status:
   // 0, or 1 when any command failed and the shell is not interactive.
+  int Run(LineReader& reader);
   int Run(std::FILE* in);
+
+  // Tab completion of `before_cursor` (command names, local and remote paths).
+  Completion Complete(std::string_view before_cursor);
 
   bool finished() const { return finished_; }
 
@@ -46,6 +57,10 @@ class Shell {
     const char* flags;  // the one-letter flags it takes, e.g. "fa" for -f and -a
     bool needs_connection;
     Handler handler;
+    // For tab completion, one letter per positional argument: 'L' local path,
+    // 'R' remote path, 'C' command name, '-' nothing; the last letter holds for
+    // the rest. The default, "", completes no argument.
+    const char* arg_kinds = "";
   };
   static const Command kCommands[];
 
@@ -76,6 +91,7 @@ class Shell {
   ShellOptions options_;
   std::unique_ptr<Client> client_;
   std::string server_;  // "host:port" while connected
+  std::unique_ptr<Completer> completer_;
   bool finished_ = false;
 };
 

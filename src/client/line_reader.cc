@@ -1,0 +1,148 @@
+#include "src/client/line_reader.h"
+
+#include <histedit.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+
+#include "src/client/interrupt.h"
+
+namespace ferry {
+
+std::optional<std::string> PlainLineReader::ReadLine(const std::string&) {
+  std::string line;
+  int c;
+  while ((c = std::fgetc(in_)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (c == EOF && line.empty()) return std::nullopt;
+  return line;
+}
+
+std::string DefaultHistoryFile() {
+  if (const char* dir = std::getenv("FERRY_STATE_DIR"); dir != nullptr && *dir != '\0') {
+    return std::string(dir) + "/history";
+  }
+  if (const char* dir = std::getenv("XDG_STATE_HOME"); dir != nullptr && *dir == '/') {
+    return std::string(dir) + "/ferry/history";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    return std::string(home) + "/.local/state/ferry/history";
+  }
+  return "";
+}
+
+namespace {
+
+class EditLineReader : public LineReader {
+ public:
+  EditLineReader(EditLine* editor, History* history, EditLineOptions options)
+      : editor_(editor), history_(history), options_(std::move(options)) {}
+
+  ~EditLineReader() override {
+    el_end(editor_);
+    history_end(history_);
+  }
+
+  std::optional<std::string> ReadLine(const std::string& prompt) override {
+    prompt_ = prompt;
+    int count = 0;
+    InterruptFlag().store(false);
+    const char* read = el_gets(editor_, &count);
+    if (read == nullptr || count <= 0) {
+      // Ctrl-C at the prompt abandons the line, as in bash; anything else
+      // (Ctrl-D on an empty line, a read error) ends the input.
+      if (InterruptFlag().exchange(false)) {
+        std::fputs("\n", stdout);
+        return std::string();
+      }
+      return std::nullopt;
+    }
+    std::string line(read, static_cast<size_t>(count));
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) Remember(line);
+    return line;
+  }
+
+  static char* Prompt(EditLine* editor) { return const_cast<char*>(Self(editor)->prompt_.c_str()); }
+
+  static unsigned char OnTab(EditLine* editor, int) { return Self(editor)->Complete(); }
+
+ private:
+  static EditLineReader* Self(EditLine* editor) {
+    void* self = nullptr;
+    el_get(editor, EL_CLIENTDATA, &self);
+    return static_cast<EditLineReader*>(self);
+  }
+
+  unsigned char Complete() {
+    if (!options_.complete) return CC_ERROR;
+    const LineInfo* info = el_line(editor_);
+    const std::string_view before(info->buffer, static_cast<size_t>(info->cursor - info->buffer));
+    const Completion completion = options_.complete(before);
+    if (completion.candidates.empty() || completion.word_start > before.size()) return CC_ERROR;
+    const std::string typed(before.substr(completion.word_start));
+    std::string common = CommonPrefix(completion.candidates);
+    if (common.size() > typed.size() && common.starts_with(typed)) {
+      el_deletestr(editor_, static_cast<int>(typed.size()));
+      el_insertstr(editor_, common.c_str());
+      return CC_REFRESH;
+    }
+    if (completion.candidates.size() == 1) return CC_REFRESH;
+    // Nothing more in common: show the choices under the line, as bash does.
+    std::fputs("\n", stdout);
+    for (const std::string& candidate : completion.candidates) {
+      std::string shown = candidate;
+      if (shown.ends_with(' ')) shown.pop_back();
+      std::fprintf(stdout, "%s  ", shown.c_str());
+    }
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+    return CC_REDISPLAY;
+  }
+
+  void Remember(const std::string& line) {
+    HistEvent event;
+    history(history_, &event, H_ENTER, line.c_str());
+    if (options_.history_file.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(options_.history_file).parent_path(),
+                                        ec);
+    // Saved after every line, so a session that is killed keeps its history.
+    history(history_, &event, H_SAVE, options_.history_file.c_str());
+  }
+
+  EditLine* editor_;
+  History* history_;
+  EditLineOptions options_;
+  std::string prompt_;
+};
+
+}  // namespace
+
+std::unique_ptr<LineReader> NewEditLineReader(std::FILE* in, std::FILE* out, std::FILE* err,
+                                              EditLineOptions options) {
+  History* past = history_init();
+  if (past == nullptr) return nullptr;
+  HistEvent event;
+  history(past, &event, H_SETSIZE, options.history_size);
+  history(past, &event, H_SETUNIQUE, 1);
+  if (!options.history_file.empty()) {
+    history(past, &event, H_LOAD, options.history_file.c_str());  // absent the first time
+  }
+  EditLine* editor = el_init(options.program.c_str(), in, out, err);
+  if (editor == nullptr) {
+    history_end(past);
+    return nullptr;
+  }
+  auto reader = std::make_unique<EditLineReader>(editor, past, std::move(options));
+  el_set(editor, EL_CLIENTDATA, reader.get());
+  el_set(editor, EL_EDITOR, "emacs");
+  el_set(editor, EL_PROMPT, &EditLineReader::Prompt);
+  el_set(editor, EL_HIST, history, past);
+  el_set(editor, EL_ADDFN, "ferry-complete", "Complete a command or path", &EditLineReader::OnTab);
+  el_set(editor, EL_BIND, "^I", "ferry-complete", nullptr);
+  el_source(editor, nullptr);  // the user's ~/.editrc, as sftp does
+  return reader;
+}
+
+}  // namespace ferry
