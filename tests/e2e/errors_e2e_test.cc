@@ -313,7 +313,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         UsageCase{"SizeWithoutPath", "size", "size PATH"},
         UsageCase{"SizeWithTwoPaths", "size a b", "size PATH"},
-        UsageCase{"LsWithTwoPaths", "ls a b", "ls [PATH]"},
+        UsageCase{"LsWithTwoPaths", "ls a b", "ls [-l] [-h] [PATH]"},
         UsageCase{"RmWithoutPath", "rm", "rm PATH..."},
         UsageCase{"DownloadWithoutPath", "download", "download [-f] [-a] REMOTE [LOCAL]"},
         UsageCase{"DownloadWithOnlyForce", "download -f", "download [-f] [-a] REMOTE [LOCAL]"},

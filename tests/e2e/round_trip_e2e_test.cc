@@ -12,7 +12,6 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::ElementsAre;
-using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
@@ -82,7 +81,7 @@ TEST_F(RoundTripE2e, JapaneseNameRoundTripsAndListsUnescaped) {
 
   const ProcessResult listed = RunSession("ls\n");
   ASSERT_EQ(listed.exit_code, 0) << listed;
-  EXPECT_THAT(Lines(listed.out), ElementsAre(ConnectedLine(), EndsWith("  日本語.txt"), "bye"));
+  EXPECT_THAT(Lines(listed.out), ElementsAre(ConnectedLine(), "日本語.txt", "bye"));
 }
 
 TEST_F(RoundTripE2e, AccentedNamesInBothUnicodeFormsStayDistinct) {

@@ -26,7 +26,7 @@ TEST_F(SessionE2e, NewUserUploadsListsSizesDownloadsRemovesAndLeaves) {
 
   const ProcessResult run = RunScript(ConnectLine() +
                                       "upload hello.txt\n"
-                                      "ls\n"
+                                      "ls -l\n"
                                       "size hello.txt\n"
                                       "download hello.txt copy.txt\n"
                                       "rm hello.txt\n"

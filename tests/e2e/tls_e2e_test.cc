@@ -87,7 +87,8 @@ TEST_F(TlsE2e, SessionOverTlsVerifiedAgainstCaTransfersFilesIntact) {
   auto digest = WriteRandomFile(local_ / "data.bin", 3 * 1024 * 1024 + 5, 7);
   ASSERT_THAT(digest, IsOk());
 
-  const ProcessResult run = RunTls(CaFlags(), "upload data.bin\nls\ndownload data.bin copy.bin\n");
+  const ProcessResult run =
+      RunTls(CaFlags(), "upload data.bin\nls -l\ndownload data.bin copy.bin\n");
 
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, IsEmpty());
