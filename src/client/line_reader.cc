@@ -1,12 +1,14 @@
 #include "src/client/line_reader.h"
 
 #include <histedit.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 
 #include "src/client/interrupt.h"
+#include "src/client/local_files.h"
 
 namespace ferry {
 
@@ -19,16 +21,9 @@ std::optional<std::string> PlainLineReader::ReadLine(const std::string&) {
 }
 
 std::string DefaultHistoryFile() {
-  if (const char* dir = std::getenv("FERRY_STATE_DIR"); dir != nullptr && *dir != '\0') {
-    return std::string(dir) + "/history";
-  }
-  if (const char* dir = std::getenv("XDG_STATE_HOME"); dir != nullptr && *dir == '/') {
-    return std::string(dir) + "/ferry/history";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
-    return std::string(home) + "/.local/state/ferry/history";
-  }
-  return "";
+  // Next to the upload records, in the one state directory.
+  const std::string dir = UploadStateDirectory();
+  return dir.empty() ? "" : dir + "/history";
 }
 
 namespace {
@@ -104,9 +99,12 @@ class EditLineReader : public LineReader {
     HistEvent event;
     history(history_, &event, H_ENTER, line.c_str());
     if (options_.history_file.empty()) return;
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(options_.history_file).parent_path(),
-                                        ec);
+    // Private, like the shell's own history: it holds every path typed.
+    const std::string dir = std::filesystem::path(options_.history_file).parent_path().string();
+    for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+      mkdir(dir.substr(0, slash).c_str(), 0700);  // the save below reports nothing either way
+      if (slash == std::string::npos) break;
+    }
     // Saved after every line, so a session that is killed keeps its history.
     history(history_, &event, H_SAVE, options_.history_file.c_str());
   }
