@@ -220,6 +220,27 @@ TEST_F(InteractiveE2e, CtrlCCancelsADownloadTheServerIsToldAndTheShellGoesOn) {
   EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
 }
 
+TEST_F(InteractiveE2e, CtrlCCancelsAnUploadAndTheServerKeepsNoFile) {
+  { std::ofstream huge(local_ / "huge.bin", std::ios::binary); }
+  std::filesystem::resize_file(local_ / "huge.bin", 4ull << 30);
+  auto client = StartConnected();
+
+  client->Type("upload huge.bin\r");
+  ASSERT_TRUE(client->WaitFor("ETA")) << client->screen();
+  client->Type("\x03");
+  ASSERT_TRUE(client->WaitFor("error: CANCELLED: interrupted: huge.bin")) << client->screen();
+  ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
+  EXPECT_TRUE(server_.WaitForLog("result=CANCELLED", kGuard)) << server_.Log();
+  EXPECT_FALSE(std::filesystem::exists(root_ / "huge.bin"));
+
+  client->Mark();
+  client->Type("ls\r");
+  ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
+  EXPECT_THAT(client->SinceMark(), Not(HasSubstr("huge.bin\r\n"))) << client->screen();
+  client->Type("byebye\r");
+  EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
+}
+
 TEST_F(InteractiveE2e, CtrlCAtThePromptAbandonsTheLine) {
   auto client = StartConnected();
   client->Type("rm everything");
