@@ -127,6 +127,14 @@ TEST_F(FerrydSettingsTest, QuotesKeepAValuesOuterSpaces) {
   EXPECT_EQ(settings_.root, spaced);
 }
 
+TEST_F(FerrydSettingsTest, ThePackagedExampleConfigurationIsAccepted) {
+  // Its root, /srv/ferry, need not exist here: the flag overrides it.
+  const std::string example = std::string(FERRY_SOURCE_DIR) + "/server/ferryd.conf";
+  ASSERT_EQ(Parse({"--config", example, "--root", dir_.path().string()}), "");
+  EXPECT_EQ(settings_.listen, "127.0.0.1:7373");
+  EXPECT_EQ(settings_.log_format, LogFormat::kText);
+}
+
 TEST_F(FerrydSettingsTest, AMissingFileIsAnError) {
   EXPECT_THAT(Parse({"--config", (dir_.path() / "none.conf").string()}), HasSubstr("none.conf"));
 }
