@@ -114,6 +114,33 @@ TEST_F(FerrydConfigE2e, AnUnknownKeyStopsTheServerWithAUsageErrorNamingTheLine) 
   EXPECT_EQ(run.out, "") << run;
 }
 
+TEST_F(FerrydConfigE2e, FerryVerboseNamesTheRequestWhoseLogLineHasTheErrorOfTheServer) {
+  ServerProcess server;
+  FERRY_ASSERT_OK(server.Start(root_));
+  const std::string script =
+      "connme " + server.address() + "\nls\nrm missing.txt\nsize gone.txt\nbyebye\n";
+  const ProcessResult verbose = RunClient(script, local_, {}, {.args = {"-v"}});
+  EXPECT_EQ(verbose.exit_code, 1) << verbose;
+  const std::vector<std::string> errors = Lines(verbose.err);
+  ASSERT_EQ(errors.size(), 2u) << verbose;
+  EXPECT_THAT(errors[0], HasSubstr("missing.txt"));
+  EXPECT_THAT(errors[0], ::testing::EndsWith("(request 2)"));
+  EXPECT_THAT(errors[1], HasSubstr("gone.txt"));
+  EXPECT_THAT(errors[1], ::testing::EndsWith("(request 3)"));
+  // The numbers lead to the server's lines for those requests.
+  EXPECT_TRUE(server.WaitForLog(" id=c1/2 cmd=remove path=\"missing.txt\" bytes=0 result=NOT_FOUND",
+                                std::chrono::seconds(30)))
+      << server.Log();
+  EXPECT_TRUE(server.WaitForLog(" id=c1/3 cmd=stat path=\"gone.txt\" bytes=0 result=NOT_FOUND",
+                                std::chrono::seconds(30)))
+      << server.Log();
+
+  // Without -v the lines stay as they were.
+  const ProcessResult quiet = RunClient(script, local_);
+  EXPECT_EQ(quiet.exit_code, 1) << quiet;
+  EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("(request"))) << quiet;
+}
+
 TEST_F(FerrydConfigE2e, HelpListsTheConfigFileAndLogFormat) {
   auto binary = FerrydBinary();
   FERRY_ASSERT_OK(binary.status());
