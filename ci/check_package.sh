@@ -30,7 +30,7 @@ dpkg-deb -e "$deb" "$scratch/control"
 [[ -n "$(dpkg-deb -f "$deb" Maintainer)" ]] || fail "no Maintainer field"
 [[ -n "$(dpkg-deb -f "$deb" Description)" ]] || fail "no Description field"
 depends=$(dpkg-deb -f "$deb" Depends)
-for library in libc6 libssl3 libprotobuf; do
+for library in libc6 libssl3 libprotobuf "systemd | adduser"; do
   [[ "$depends" == *"$library"* ]] || fail "Depends ($depends) lacks $library"
 done
 grep -qx /etc/ferry/ferryd.conf "$scratch/control/conffiles" ||
