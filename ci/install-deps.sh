@@ -11,6 +11,7 @@ packages=(
   protobuf-compiler libprotobuf-dev libxxhash-dev xxhash
   libcli11-dev libssl-dev libedit-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  dpkg-dev groff-base
 )
 
 missing=()

@@ -5,7 +5,8 @@
 #
 #   deps     ci/install-deps.sh
 #   release  Release build with -Werror in build/ci-release; every ctest label; then
-#            bench/run --quick (the benchmark at tiny sizes, so it cannot rot)
+#            bench/run --quick (the benchmark at tiny sizes, so it cannot rot); then
+#            cpack -G DEB and ci/check_package.sh on the .deb
 #   asan     ASan+UBSan build in build/ci-asan; ctest labels unit, mocked, conformance,
 #            reliability
 #   fuzz     clang-14 libFuzzer build in build/ci-fuzz; each fuzzer runs FUZZ_SECONDS
@@ -90,6 +91,10 @@ stage_release() {
   # so that it cannot rot (the micro-benchmarks are only built).
   BUILD_DIR=build/ci-release timeout 600 bench/run --quick --json build/ci-release/bench-quick.json ||
     status=$?
+  # The .deb, unpacked into a scratch root and checked (file list, programs, man pages).
+  rm -f build/ci-release/ferry_*.deb
+  (cd build/ci-release && cpack -G DEB) || status=$?
+  bash ci/check_package.sh build/ci-release/ferry_0.1.0_amd64.deb || status=$?
   return "$status"
 }
 

@@ -14,6 +14,7 @@
 #include "src/fs/posix_file_system.h"
 #include "src/net/address.h"
 #include "src/net/tls.h"
+#include "src/server/ferryd_settings.h"
 #include "src/server/request_log.h"
 #include "src/server/server.h"
 
@@ -32,69 +33,25 @@ std::thread StartSignalThread(ferry::Server* server, sigset_t signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"ferryd: serve a directory over the ferry protocol"};
-  app.set_version_flag("--version", "ferryd 0.1.0 (protocol version 1)");
-  std::string root;
-  std::string listen = "127.0.0.1:" + std::to_string(ferry::kDefaultPort);
-  size_t max_connections = 256;
-  app.add_option("-r,--root", root, "Directory to serve")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  app.add_option("-l,--listen", listen,
-                 "Address to listen on, HOST:PORT (port 0 picks a free port)")
-      ->capture_default_str();
-  app.add_option("--max-connections", max_connections, "Most clients served at once")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  size_t max_connections_per_address = ferry::limits::kDefaultMaxConnectionsPerAddress;
-  app.add_option("--max-connections-per-address", max_connections_per_address,
-                 "Most clients served at once from one IP address (0: no limit)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100000));
-  std::string token_file;
-  app.add_option("--token-file", token_file,
-                 "Require clients to present the token in the first line of this file "
-                 "(readable by its owner only)");
-  double auth_failure_delay = ferry::limits::kAuthFailureDelay.count() / 1000.0;
-  app.add_option("--auth-failure-delay", auth_failure_delay,
-                 "Seconds to wait before answering a wrong token")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 60.0));
-  bool read_only = false;
-  app.add_flag("--read-only", read_only, "Refuse every request that would change the files");
-  double handshake_timeout = ferry::limits::kHandshakeTimeout.count();
-  double idle_timeout = ferry::limits::kIdleTimeout.count();
-  double transfer_timeout = ferry::limits::kTransferStallTimeout.count();
-  app.add_option("--handshake-timeout", handshake_timeout,
-                 "Seconds a new connection has to complete the handshake")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--idle-timeout", idle_timeout, "Seconds a connection may wait between requests")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--transfer-timeout", transfer_timeout,
-                 "Seconds a transfer may go without progress")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  ferry::TlsServerConfig tls_config;
-  auto* cert = app.add_option("--tls-cert", tls_config.certificate_file,
-                              "Serve TLS with this certificate chain (PEM), leaf first")
-                   ->check(CLI::ExistingFile);
-  auto* key =
-      app.add_option("--tls-key", tls_config.private_key_file, "Private key (PEM) of --tls-cert")
-          ->check(CLI::ExistingFile);
-  app.add_option("--tls-client-ca", tls_config.client_ca_file,
-                 "Require client certificates signed by the CAs in FILE (PEM)")
-      ->check(CLI::ExistingFile)
-      ->needs(cert);
-  cert->needs(key);
-  key->needs(cert);
-  CLI11_PARSE(app, argc, argv);
+  CLI::App app{"ferryd: serve a directory over the ferry protocol", "ferryd"};
+  ferry::FerrydSettings settings = ferry::DefaultFerrydSettings();
+  ferry::DefineFerrydCommandLine(&app, &settings);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version end here too, with 0; every other problem with the
+    // flags or the configuration file is a usage error.
+    return app.exit(error) == 0 ? 0 : ferry::kFerrydExitUsage;
+  }
+  const std::string& root = settings.root;
+  const std::string& listen = settings.listen;
+  const std::string& token_file = settings.token_file;
+  const ferry::TlsServerConfig& tls_config = settings.tls;
 
   auto address = ferry::ParseHostPort(listen, "127.0.0.1");
   if (!address.ok()) {
     std::fprintf(stderr, "ferryd: %s\n", address.status().ToString().c_str());
-    return 2;
+    return ferry::kFerrydExitUsage;
   }
   std::shared_ptr<const ferry::TokenVerifier> token;
   if (!token_file.empty()) {
@@ -105,7 +62,7 @@ int main(int argc, char** argv) {
     if (secret.ok()) OPENSSL_cleanse(secret->data(), secret->size());
     if (!verifier.ok()) {
       std::fprintf(stderr, "ferryd: refusing to start: %s\n", verifier.status().message().c_str());
-      return 2;
+      return ferry::kFerrydExitUsage;
     }
     token = std::make_shared<const ferry::TokenVerifier>(std::move(*verifier));
   }
@@ -113,7 +70,7 @@ int main(int argc, char** argv) {
   if (!fs.ok()) {
     std::fprintf(stderr, "ferryd: cannot serve %s: %s\n", root.c_str(),
                  fs.status().ToString().c_str());
-    return 1;
+    return ferry::kFerrydExitFailure;
   }
 
   // Upload temporaries left by a previous run that was killed or crashed, before
@@ -148,30 +105,30 @@ int main(int argc, char** argv) {
     auto context = ferry::TlsServerContext::Create(tls_config);
     if (!context.ok()) {
       std::fprintf(stderr, "ferryd: %s\n", context.status().ToString().c_str());
-      return 2;
+      return ferry::kFerrydExitUsage;
     }
     tls = std::move(*context);
   }
 
-  ferry::RequestLog log(stderr);
+  ferry::RequestLog log(stderr, settings.log_format);
   ferry::ServerOptions options;
   options.listen = *address;
-  options.max_connections = max_connections;
-  options.max_connections_per_address = max_connections_per_address;
+  options.max_connections = settings.max_connections;
+  options.max_connections_per_address = settings.max_connections_per_address;
   options.session.token = token;
-  options.session.read_only = read_only;
+  options.session.read_only = settings.read_only;
   const auto millis = [](double seconds) {
     return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   };
-  options.session.handshake_timeout = millis(handshake_timeout);
-  options.session.idle_timeout = millis(idle_timeout);
-  options.session.transfer_timeout = millis(transfer_timeout);
-  options.session.auth_failure_delay = millis(auth_failure_delay);
+  options.session.handshake_timeout = millis(settings.handshake_timeout);
+  options.session.idle_timeout = millis(settings.idle_timeout);
+  options.session.transfer_timeout = millis(settings.transfer_timeout);
+  options.session.auth_failure_delay = millis(settings.auth_failure_delay);
   options.tls = tls;
   auto server = ferry::Server::Create(fs->get(), &log, options);
   if (!server.ok()) {
     std::fprintf(stderr, "ferryd: %s\n", server.status().ToString().c_str());
-    return 1;
+    return ferry::kFerrydExitFailure;
   }
   // The first line of output is the bound address, for scripts and tests.
   std::printf("listening on %s\n", (*server)->address().ToString().c_str());
@@ -197,5 +154,5 @@ int main(int argc, char** argv) {
   }
   signal_thread.join();
   std::fprintf(stderr, "ferryd: stopped\n");
-  return ran.ok() ? 0 : 1;
+  return ran.ok() ? 0 : ferry::kFerrydExitFailure;
 }

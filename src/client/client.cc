@@ -123,6 +123,7 @@ Status Client::Break(Status status) {
 
 Status Client::Send(const v1::ClientMessage& message) {
   if (!stream_) return NotConnected();
+  if (!message.has_hello() && !message.has_cancel()) ++requests_sent_;
   if (Status sent = writer_.Write(message); !sent.ok()) return Break(sent);
   return Status::Ok();
 }
@@ -132,6 +133,7 @@ StatusOr<const DecodedFrame<v1::ServerMessage>*> Client::Receive() {
   auto payload = reader_.ReadFrame();
   if (!payload.ok()) return Break(payload.status());
   if (Status decoded = DecodeServerFrame(*payload, &frame_); !decoded.ok()) return Break(decoded);
+  if (!frame_.is_chunk && frame_.message.has_error()) error_request_ = requests_sent_;
   if (!frame_.is_chunk && frame_.message.has_error() && frame_.message.error().fatal()) {
     return Break(FromWireError(frame_.message.error()));
   }

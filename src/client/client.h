@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ferry/v1/ferry.pb.h"
@@ -133,6 +134,12 @@ class Client {
   // Says goodbye and closes the connection.
   Status Bye();
 
+  // The number of the request the server's last error answered, counted as
+  // ferryd's request log counts them (spec/DESIGN.md, "Request log and request
+  // ids"), so `ferry -v` can name the log line; 0 when no error has come since
+  // the last call. Reading it clears it.
+  uint64_t TakeErrorRequestNumber() { return std::exchange(error_request_, 0); }
+
  private:
   Client(std::unique_ptr<Stream> stream, const ClientOptions& options);
 
@@ -150,6 +157,10 @@ class Client {
   Status CancelDownload();
 
   std::unique_ptr<Stream> stream_;
+  // Requests sent on this connection: every message after Hello but Cancel,
+  // which belongs to the transfer it ends; and which one the last error answered.
+  uint64_t requests_sent_ = 0;
+  uint64_t error_request_ = 0;
   FrameReader reader_;
   FrameWriter writer_;
   v1::Welcome welcome_;

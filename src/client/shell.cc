@@ -141,6 +141,12 @@ Status Shell::Report(const Status& status, std::string_view subject) {
   if (options_.verbose && !status.message().empty()) {
     line += " (" + EscapeForDisplay(status.message()) + ")";
   }
+  // The server's error names the request, as ferryd's log numbers it on this
+  // connection: "(request 4)" is the log line with id cN/4.
+  if (const uint64_t request = client_ ? client_->TakeErrorRequestNumber() : 0;
+      options_.verbose && request != 0) {
+    line += " (request " + std::to_string(request) + ")";
+  }
   std::fprintf(err_, "%s\n", line.c_str());
   std::fflush(err_);
   return status;

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "src/base/text.h"
+#include "src/base/utf8.h"
 
 namespace ferry {
 namespace {
@@ -30,31 +31,115 @@ std::string Result(const Status& status) {
   return out;
 }
 
+std::string Milliseconds(std::chrono::steady_clock::duration duration) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3f",
+                std::chrono::duration<double, std::milli>(duration).count());
+  return text;
+}
+
 }  // namespace
 
-std::string RequestLog::FormatRequest(const std::string& peer, const RequestRecord& record) {
-  char duration[32];
-  std::snprintf(duration, sizeof(duration), "%.3f",
-                std::chrono::duration<double, std::milli>(record.duration).count());
-  std::string line = "peer=" + peer + " cmd=" + record.command;
+std::string RequestId::ToString() const {
+  return number == 0 ? connection : connection + "/" + std::to_string(number);
+}
+
+std::string RequestLog::JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80) {
+      uint32_t code_point = 0;
+      const size_t length = DecodeUtf8(text, i, &code_point);
+      if (length == 0) {
+        // Not UTF-8: JSON text must be, so the byte becomes U+FFFD.
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(text.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    switch (byte) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (byte < 0x20 || byte == 0x7f) {
+          char escape[8];
+          std::snprintf(escape, sizeof(escape), "\\u%04x", byte);
+          out += escape;
+        } else {
+          out += static_cast<char>(byte);
+        }
+    }
+    ++i;
+  }
+  return out + "\"";
+}
+
+std::string RequestLog::NewConnectionId() {
+  return "c" + std::to_string(connections_.fetch_add(1) + 1);
+}
+
+std::string RequestLog::FormatRequest(const std::string& peer, const RequestId& id,
+                                      const RequestRecord& record) {
+  std::string line = "peer=" + peer + " id=" + id.ToString() + " cmd=" + record.command;
   line += " path=\"" + EscapeForDisplay(record.path) + "\"";
   line += " bytes=" + std::to_string(record.bytes) + " result=" + Result(record.result) +
-          " ms=" + duration;
+          " ms=" + Milliseconds(record.duration);
   return line;
 }
 
-void RequestLog::Request(const std::string& peer, const RequestRecord& record) {
-  WriteLine(FormatRequest(peer, record));
+std::string RequestLog::FormatRequestJson(const std::string& time, const std::string& peer,
+                                          const RequestId& id, const RequestRecord& record) {
+  std::string line = "{\"time\":" + JsonString(time) + ",\"peer\":" + JsonString(peer);
+  line += ",\"id\":" + JsonString(id.ToString()) + ",\"cmd\":" + JsonString(record.command);
+  line += ",\"path\":" + JsonString(record.path) + ",\"bytes\":" + std::to_string(record.bytes);
+  line += ",\"result\":" + JsonString(StatusCodeName(record.result.code()));
+  line += ",\"message\":" + JsonString(record.result.message());
+  line += ",\"ms\":" + Milliseconds(record.duration) + "}";
+  return line;
 }
 
-void RequestLog::Event(const std::string& peer, const std::string& event, const Status& status) {
-  WriteLine("peer=" + peer + " event=" + event + " result=" + Result(status));
+void RequestLog::Request(const std::string& peer, const RequestId& id,
+                         const RequestRecord& record) {
+  const std::string time = Timestamp();
+  if (format_ == LogFormat::kJson) return WriteLine(FormatRequestJson(time, peer, id, record));
+  WriteLine(time + " " + FormatRequest(peer, id, record));
+}
+
+void RequestLog::Event(const std::string& peer, const std::string& connection,
+                       const std::string& event, const Status& status) {
+  const std::string time = Timestamp();
+  if (format_ == LogFormat::kJson) {
+    WriteLine("{\"time\":" + JsonString(time) + ",\"peer\":" + JsonString(peer) +
+              ",\"id\":" + JsonString(connection) + ",\"event\":" + JsonString(event) +
+              ",\"result\":" + JsonString(StatusCodeName(status.code())) +
+              ",\"message\":" + JsonString(status.message()) + "}");
+    return;
+  }
+  WriteLine(time + " peer=" + peer + " id=" + connection + " event=" + event +
+            " result=" + Result(status));
 }
 
 void RequestLog::WriteLine(const std::string& line) {
-  const std::string stamped = Timestamp() + " " + line + "\n";
+  const std::string whole = line + "\n";
   std::lock_guard<std::mutex> lock(mu_);
-  std::fwrite(stamped.data(), 1, stamped.size(), out_);
+  std::fwrite(whole.data(), 1, whole.size(), out_);
   std::fflush(out_);
 }
 

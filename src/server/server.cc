@@ -79,7 +79,7 @@ Status Server::Run() {
 void Server::TurnAway(std::unique_ptr<SocketStream> socket, const std::string& why) {
   if (options_.tls == nullptr) {
     const std::string peer = socket->peer();
-    Refuse(socket.get(), peer, why);
+    Refuse(socket.get(), peer, log_->NewConnectionId(), why);
     return;
   }
   std::unique_lock<std::mutex> lock(mu_);
@@ -90,7 +90,7 @@ void Server::TurnAway(std::unique_ptr<SocketStream> socket, const std::string& w
     return;
   }
   lock.unlock();
-  log_->Event(socket->peer(), "refused",
+  log_->Event(socket->peer(), log_->NewConnectionId(), "refused",
               Status::Error(StatusCode::kTooManyConnections, why + "; closed before TLS"));
 }
 
@@ -109,12 +109,13 @@ void Server::Finish(std::set<SocketStream*>* set, SocketStream* key, std::unique
 }
 
 std::unique_ptr<Stream> Server::Secure(std::unique_ptr<SocketStream> socket,
+                                       const std::string& connection,
                                        std::chrono::milliseconds timeout, bool* secured) {
   *secured = false;
   const std::string peer = socket->peer();
   auto wrapped = options_.tls->Wrap(std::move(socket));
   if (!wrapped.ok()) {
-    log_->Event(peer, "tls-failed", wrapped.status());
+    log_->Event(peer, connection, "tls-failed", wrapped.status());
     return socket;  // Wrap leaves the socket with us when it fails
   }
   std::unique_ptr<TlsStream> stream = std::move(*wrapped);
@@ -123,7 +124,7 @@ std::unique_ptr<Stream> Server::Secure(std::unique_ptr<SocketStream> socket,
     *secured = true;
     return stream;
   }
-  log_->Event(peer, "tls-failed", handshake);
+  log_->Event(peer, connection, "tls-failed", handshake);
   if (stream->notes().peer_spoke_plaintext) {
     // Tell a plaintext client, in its own framing, why it is turned away (R-TLS-8).
     SocketStream* plain = stream->socket();
@@ -151,43 +152,49 @@ std::unique_ptr<Stream> Server::Secure(std::unique_ptr<SocketStream> socket,
 void Server::Serve(std::unique_ptr<SocketStream> socket, std::string address) {
   SocketStream* const key = socket.get();
   const std::string peer = socket->peer();
-  log_->Event(peer, "connect", Status::Ok());
+  const std::string connection = log_->NewConnectionId();
+  log_->Event(peer, connection, "connect", Status::Ok());
   std::unique_ptr<Stream> stream;
   if (options_.tls == nullptr) {
     stream = std::move(socket);
   } else {
     // The socket lives on inside `stream` until Finish, so `key` stays valid.
     bool secured = false;
-    stream = Secure(std::move(socket), options_.session.handshake_timeout, &secured);
+    stream = Secure(std::move(socket), connection, options_.session.handshake_timeout, &secured);
     if (!secured) return Finish(&active_, key, std::move(stream), &address);
   }
-  Session session(stream.get(), fs_, options_.session,
-                  [&](const RequestRecord& record) { log_->Request(peer, record); });
+  // Requests are numbered in the order they arrive on the connection (spec/DESIGN.md).
+  uint64_t requests = 0;
+  Session session(stream.get(), fs_, options_.session, [&](const RequestRecord& record) {
+    log_->Request(peer, RequestId{connection, ++requests}, record);
+  });
   const Status ended = session.Run();
-  log_->Event(peer, "disconnect", ended);
+  log_->Event(peer, connection, "disconnect", ended);
   Finish(&active_, key, std::move(stream), &address);
 }
 
-void Server::Refuse(Stream* stream, const std::string& peer, const std::string& why) {
+void Server::Refuse(Stream* stream, const std::string& peer, const std::string& connection,
+                    const std::string& why) {
   stream->SetIoTimeout(std::chrono::seconds(1));
   v1::ServerMessage reply;
   const Status full = Status::Error(StatusCode::kTooManyConnections, why);
   *reply.mutable_error() = ToWireError(full, "", /*fatal=*/true);
   FrameWriter(stream).Write(reply).IgnoreError();  // best effort: it is closing anyway
   stream->Shutdown();
-  log_->Event(peer, "refused", full);
+  log_->Event(peer, connection, "refused", full);
 }
 
 void Server::RefuseOverTls(std::unique_ptr<SocketStream> socket, std::string why) {
   SocketStream* const key = socket.get();
   const std::string peer = socket->peer();
+  const std::string connection = log_->NewConnectionId();
   bool secured = false;
   std::unique_ptr<Stream> stream =
-      Secure(std::move(socket),
+      Secure(std::move(socket), connection,
              std::min<std::chrono::milliseconds>(options_.session.handshake_timeout,
                                                  kRefusalHandshakeTimeout),
              &secured);
-  if (secured) Refuse(stream.get(), peer, why);
+  if (secured) Refuse(stream.get(), peer, connection, why);
   Finish(&refusing_, key, std::move(stream));
 }
 

@@ -64,14 +64,16 @@ class Server {
   void TurnAway(std::unique_ptr<SocketStream> socket, const std::string& why);
   // Tells a client which connection limit it hit (R-STATE-8, R-ACCESS-3) and
   // closes the connection.
-  void Refuse(Stream* stream, const std::string& peer, const std::string& why);
+  void Refuse(Stream* stream, const std::string& peer, const std::string& connection,
+              const std::string& why);
   // The refusal over TLS, on its own thread: the handshake first (R-TLS-9).
   void RefuseOverTls(std::unique_ptr<SocketStream> socket, std::string why);
   // Runs the TLS handshake over `socket` and returns the stream that now owns
   // it, whatever happened; `secured` says whether the handshake succeeded. A
   // failure is logged, and answered in plaintext to a plaintext client (R-TLS-8).
   std::unique_ptr<Stream> Secure(std::unique_ptr<SocketStream> socket,
-                                 std::chrono::milliseconds timeout, bool* secured);
+                                 const std::string& connection, std::chrono::milliseconds timeout,
+                                 bool* secured);
   // Forgets a connection of `set` (and, when given, one connection from
   // `address`) and closes it.
   void Finish(std::set<SocketStream*>* set, SocketStream* key, std::unique_ptr<Stream> stream,

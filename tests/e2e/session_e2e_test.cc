@@ -96,20 +96,27 @@ TEST_F(SessionE2e, SigtermStopsTheServerWithExitZeroAfterOneLogLinePerRequest) {
   // connect, seven requests, disconnect, stopped: nothing else.
   EXPECT_EQ(Lines(log).size(), 10u) << log;
   // POSIX extended regular expressions (gtest's MatchesRegex on Linux).
+  // Request ids count the connection's requests from 1 (spec/DESIGN.md, "Request log").
   const std::string kFields = R"([^ ]+ peer=127\.0\.0\.1:[0-9]+ )";
   const std::string kTail = R"( ms=[0-9]+\.[0-9]+)";
   EXPECT_THAT(
       RequestLines(log),
       ElementsAre(
-          MatchesRegex(kFields + R"(cmd=upload path="data\.bin" bytes=1000 result=OK)" + kTail),
-          MatchesRegex(kFields + R"(cmd=list path="" bytes=0 result=OK)" + kTail),
-          MatchesRegex(kFields + R"(cmd=stat path="data\.bin" bytes=0 result=OK)" + kTail),
-          MatchesRegex(kFields + R"(cmd=download path="data\.bin" bytes=1000 result=OK)" + kTail),
-          MatchesRegex(kFields + R"(cmd=stat path="missing\.bin" bytes=0 result=NOT_FOUND .*)" +
+          MatchesRegex(kFields +
+                       R"(id=c[0-9]+/1 cmd=upload path="data\.bin" bytes=1000 result=OK)" + kTail),
+          MatchesRegex(kFields + R"(id=c[0-9]+/2 cmd=list path="" bytes=0 result=OK)" + kTail),
+          MatchesRegex(kFields + R"(id=c[0-9]+/3 cmd=stat path="data\.bin" bytes=0 result=OK)" +
                        kTail),
-          MatchesRegex(kFields + R"(cmd=remove path="data\.bin" bytes=0 result=OK)" + kTail),
+          MatchesRegex(kFields +
+                       R"(id=c[0-9]+/4 cmd=download path="data\.bin" bytes=1000 result=OK)" +
+                       kTail),
+          MatchesRegex(kFields +
+                       R"(id=c[0-9]+/5 cmd=stat path="missing\.bin" bytes=0 result=NOT_FOUND .*)" +
+                       kTail),
+          MatchesRegex(kFields + R"(id=c[0-9]+/6 cmd=remove path="data\.bin" bytes=0 result=OK)" +
+                       kTail),
           // Every line has the same fields, so logs parse with one pattern.
-          MatchesRegex(kFields + R"(cmd=bye path="" bytes=0 result=OK)" + kTail)))
+          MatchesRegex(kFields + R"(id=c[0-9]+/7 cmd=bye path="" bytes=0 result=OK)" + kTail)))
       << log;
 }
 
