@@ -137,6 +137,8 @@ const Shell::Command Shell::kCommands[] = {
      1, 2, "fa", true, &Shell::Upload},
     {"reput", "reput [-f] LOCAL [REMOTE]", "resume an interrupted upload (upload -a)", 1, 2, "f",
      true, &Shell::Reput},
+    {"mkdir", "mkdir PATH...", "create directories (each parent must exist)", 1, SIZE_MAX, "", true,
+     &Shell::Mkdir},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help},
 };

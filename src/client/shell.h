@@ -62,6 +62,8 @@ class Shell {
   // download/reget: `resume` continues a partial an interrupted download left.
   Status Get(const Args& args, bool resume);
   Status Byebye(const Args& args);
+  // Directory and file-system verbs (shell_commands_fs.cc).
+  Status Mkdir(const Args& args);
   Status Help(const Args& args);
 
   // Prints the error line for `status` and returns `status`. `subject` says what

@@ -220,6 +220,19 @@ Status InMemoryFileSystem::Remove(const Path& path) {
   return Status::Ok();
 }
 
+Status InMemoryFileSystem::MakeDirectory(const Path& path) {
+  constexpr std::string_view operation = "make directory";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root already exists");
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), operation));
+  if (parent->children.contains(path.Name())) return ErrnoToStatus(EEXIST, operation);
+  auto directory = std::make_unique<Node>();
+  directory->type = FileType::kDirectory;
+  directory->mtime_unix_ns = parent->mtime_unix_ns = Tick();
+  parent->children.emplace(std::string(path.Name()), std::move(directory));
+  return Status::Ok();
+}
+
 StatusOr<std::unique_ptr<ReadableFile>> InMemoryFileSystem::OpenForRead(const Path& path) {
   std::lock_guard lock(mu_);
   FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, "open"));

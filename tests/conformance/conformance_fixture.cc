@@ -29,6 +29,7 @@ std::vector<NamedFrame> RequestFrames() {
       {"List", Frame(ListMessage(""))},
       {"Stat", Frame(StatMessage("victim.txt"))},
       {"Remove", Frame(RemoveMessage("victim.txt"))},
+      {"MakeDirectory", Frame(MakeDirectoryMessage("victim_dir"))},
       {"Download", Frame(DownloadMessage("victim.txt"))},
       {"Upload", Frame(UploadMessage("victim.txt", 0, /*overwrite=*/true))},
       {"Bye", Frame(ByeMessage())},

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -185,6 +186,24 @@ TEST(PosixCommitFaultTest, EveryReadOfADownloadFailingIsReported) {
       ExpectTarget(disk, contents);
       EXPECT_THAT(disk.rig().Download("t.bin"), IsOkAndHolds(contents));
     }
+  }
+}
+
+// R-MKDIR-3: mkdir flushes the parent directory, and a failed flush is IO_ERROR
+// whatever the errno (the directory exists, its durability is unknown).
+TEST(PosixCommitFaultTest, MakeDirectoryWhoseParentFlushFailsIsAnIoError) {
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    TempDir dir;
+    FailingPosixSyscalls syscalls;
+    std::unique_ptr<PosixFileSystem> fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    FERRY_ASSERT_OK(fs->MakeDirectory(Path::Parse("clean").value()));
+    EXPECT_THAT(syscalls.Steps(), ElementsAre(Syscall::kFsync));
+    syscalls.FailStep(1, injected.err);
+    EXPECT_THAT(fs->MakeDirectory(Path::Parse("flaky").value()), StatusIs(StatusCode::kIoError));
+    ASSERT_TRUE(syscalls.fired());
+    CountFaults();
+    EXPECT_TRUE(std::filesystem::is_directory(dir.Path("flaky")));
   }
 }
 

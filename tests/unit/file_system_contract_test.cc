@@ -338,6 +338,48 @@ TYPED_TEST(FileSystemContractTest, RemoveLeavesAnOpenReaderReading) {
   EXPECT_EQ(this->ReadAll(**file), "still here");
 }
 
+// --- MakeDirectory --------------------------------------------------------------
+
+// R-MKDIR-1.
+TYPED_TEST(FileSystemContractTest, MakeDirectoryCreatesAnEmptyDirectory) {
+  this->traits_.AddDirectory("d");
+  FERRY_ASSERT_OK(this->fs().MakeDirectory(P("d/new")));
+  const StatusOr<FileInfo> info = this->fs().Stat(P("d/new"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->type, FileType::kDirectory);
+  EXPECT_EQ(info->mode & 0700u, 0700u);  // 0755 less the umask
+  EXPECT_EQ(info->mode & ~0755u, 0u);
+  EXPECT_THAT(this->List("d/new"), IsEmpty());
+  EXPECT_THAT(this->List("d"), ElementsAre(HasName("new")));
+  // And it is usable at once.
+  FERRY_EXPECT_OK(this->Upload("d/new/f", "x"));
+  FERRY_EXPECT_OK(this->fs().MakeDirectory(P("d/new/deeper")));
+}
+
+// R-MKDIR-2: nothing that is there is replaced.
+TYPED_TEST(FileSystemContractTest, MakeDirectoryWhereSomethingIsIsAlreadyExists) {
+  this->traits_.AddFile("f", "keep");
+  this->traits_.AddDirectory("d");
+  this->traits_.AddFile("d/inner", "x");
+  this->traits_.AddSpecialFile("fifo");
+  for (const char* taken : {"f", "d", "fifo"}) {
+    SCOPED_TRACE(taken);
+    EXPECT_THAT(this->fs().MakeDirectory(P(taken)), StatusIs(StatusCode::kAlreadyExists));
+  }
+  EXPECT_EQ(this->traits_.ReadFile("f"), "keep");
+  EXPECT_THAT(this->List("d"), ElementsAre(HasName("inner")));
+  EXPECT_EQ(this->fs().Stat(P("fifo"))->type, FileType::kOther);
+}
+
+// R-MKDIR-1, R-PATH-13.
+TYPED_TEST(FileSystemContractTest, MakeDirectoryErrors) {
+  this->traits_.AddFile("f", "x");
+  EXPECT_THAT(this->fs().MakeDirectory(Path()), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().MakeDirectory(P("missing/new")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().MakeDirectory(P("f/new")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().Stat(P("missing")), StatusIs(StatusCode::kNotFound));
+}
+
 // --- OpenForRead ----------------------------------------------------------------
 
 TYPED_TEST(FileSystemContractTest, ReadReturnsTheContents) {

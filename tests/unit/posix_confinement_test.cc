@@ -187,6 +187,27 @@ TEST_F(PosixConfinementTest, RemoveOfAnEscapingLinkRemovesOnlyTheLink) {
   }
 }
 
+TEST_F(PosixConfinementTest, MakeDirectoryThroughAnEscapingLinkIsRefused) {
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->MakeDirectory(P(link).Child("newdir")), IsRefused());
+    EXPECT_THAT(fs_->MakeDirectory(P(link).Child("dir")), IsRefused());
+  }
+  EXPECT_THAT(fs_->MakeDirectory(P("evil/dir/newdir")), IsRefused());
+}
+
+// R-MKDIR-2: a link at the final component is never followed, even a dangling
+// one whose target would be created outside the root.
+TEST_F(PosixConfinementTest, MakeDirectoryOntoAnyLinkIsAlreadyExists) {
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->MakeDirectory(P(link)), StatusIs(StatusCode::kAlreadyExists));
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(root() / link)));
+  }
+  EXPECT_THAT(fs_->MakeDirectory(P("good")), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_FALSE(fs::exists(outside() / "newfile"));
+}
+
 TEST_F(PosixConfinementTest, UploadThroughAnEscapingLinkIsRefused) {
   for (const char* link : kEscapingLinks) {
     SCOPED_TRACE(link);
@@ -385,6 +406,8 @@ TEST_F(PosixConfinementTest, ModeBitsGivePermissionDenied) {
     EXPECT_THAT(fs_->OpenForRead(P("private")), denied);
     EXPECT_THAT(fs_->Remove(P("readonly/file")), denied);
     EXPECT_THAT(fs_->CreateUpload(P("readonly/new"), {}), denied);
+    EXPECT_THAT(fs_->MakeDirectory(P("locked/newdir")), denied);
+    EXPECT_THAT(fs_->MakeDirectory(P("readonly/newdir")), denied);
   });
   EXPECT_TRUE(fs::exists(root() / "readonly/file"));
   EXPECT_FALSE(fs::exists(root() / "readonly/new"));
@@ -445,6 +468,8 @@ TEST_F(PosixConfinementTest, SwappingADirectoryForALinkNeverEscapes) {
     }
     EXPECT_THAT(Upload("sw/new", "uploaded", /*overwrite=*/true), AnyOf(IsOk(), IsRefused()));
     EXPECT_THAT(fs_->Remove(P("sw/victim")), AnyOf(StatusIs(StatusCode::kNotFound), IsRefused()));
+    EXPECT_THAT(fs_->MakeDirectory(P("sw/newdir")),
+                AnyOf(IsOk(), StatusIs(StatusCode::kAlreadyExists), IsRefused()));
   }
   swapper.request_stop();
   swapper.join();
