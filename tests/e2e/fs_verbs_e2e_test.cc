@@ -63,5 +63,55 @@ TEST_F(FsVerbsE2e, ReadOnlyServerRefusesMkdir) {
   EXPECT_FALSE(std::filesystem::exists(root_ / "new"));
 }
 
+// get and put are download and upload under the names sftp users type.
+TEST_F(FsVerbsE2e, GetAndPutAreDownloadAndUpload) {
+  FERRY_ASSERT_OK(WriteFile(local_ / "up.txt", "up"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "down.txt", "down"));
+  FERRY_ASSERT_OK(WriteFile(local_ / "down.txt", "old"));
+  const ProcessResult run = RunSession(
+      "put up.txt\nput up.txt\nput -f up.txt\nget down.txt\nget -f down.txt\n"
+      "help get\nhelp put\n");
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: ALREADY_EXISTS: "),
+                                          StartsWith("error: ALREADY_EXISTS: ")))
+      << run;
+  EXPECT_THAT(ReadFile(root_ / "up.txt"), IsOkAndHolds("up"));
+  EXPECT_THAT(ReadFile(local_ / "down.txt"), IsOkAndHolds("down"));
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 7u) << run;
+  EXPECT_THAT(lines[1], StartsWith("uploaded up.txt -> up.txt: 2 bytes")) << run;
+  EXPECT_THAT(lines[2], StartsWith("uploaded up.txt -> up.txt: 2 bytes")) << run;
+  EXPECT_THAT(lines[3], StartsWith("downloaded down.txt -> down.txt: 4 bytes")) << run;
+  EXPECT_THAT(lines[4],
+              AllOf(HasSubstr("get [-f] [-a] REMOTE [LOCAL]"), HasSubstr("the same as download")))
+      << run;
+  EXPECT_THAT(lines[5],
+              AllOf(HasSubstr("put [-f] [-a] LOCAL [REMOTE]"), HasSubstr("the same as upload")))
+      << run;
+}
+
+// stat prints one block per path; a failing path gets an error line.
+TEST_F(FsVerbsE2e, StatPrintsTheFileInfoFields) {
+  FERRY_ASSERT_OK(WriteFile(root_ / "a.txt", "hello"));
+  std::filesystem::permissions(root_ / "a.txt", std::filesystem::perms(0640));
+  std::filesystem::create_directory(root_ / "d");
+  std::filesystem::permissions(root_ / "d", std::filesystem::perms(0750));
+  const ProcessResult run = RunSession("stat a.txt d missing\n");
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_FOUND: "))) << run;
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 12u) << run;
+  EXPECT_EQ(lines[1], "    path: a.txt");
+  EXPECT_EQ(lines[2], "    type: regular file");
+  EXPECT_EQ(lines[3], "    size: 5 bytes");
+  EXPECT_EQ(lines[4], "    mode: 0640 (rw-r-----)");
+  EXPECT_THAT(lines[5], testing::MatchesRegex("modified: [0-9]{4}-[0-9]{2}-[0-9]{2} "
+                                              "[0-9]{2}:[0-9]{2}:[0-9]{2} [-+][0-9]{4}"));
+  EXPECT_EQ(lines[6], "    path: d");
+  EXPECT_EQ(lines[7], "    type: directory");
+  EXPECT_EQ(lines[8], "    size: 0 bytes");
+  EXPECT_EQ(lines[9], "    mode: 0750 (rwxr-x---)");
+}
+
 }  // namespace
 }  // namespace ferry
