@@ -144,6 +144,7 @@ const Shell::Command Shell::kCommands[] = {
      SIZE_MAX, "", true, &Shell::StatCommand},
     {"mkdir", "mkdir PATH...", "create directories (each parent must exist)", 1, SIZE_MAX, "", true,
      &Shell::Mkdir},
+    {"rmdir", "rmdir PATH...", "remove empty directories", 1, SIZE_MAX, "", true, &Shell::Rmdir},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help},
 };

@@ -64,6 +64,7 @@ class Shell {
   Status Byebye(const Args& args);
   // Directory and file-system verbs (shell_commands_fs.cc).
   Status Mkdir(const Args& args);
+  Status Rmdir(const Args& args);
   Status StatCommand(const Args& args);
   Status Help(const Args& args);
 

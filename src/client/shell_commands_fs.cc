@@ -1,4 +1,4 @@
-// The shell's directory and file-system verbs: stat, mkdir. Each is one
+// The shell's directory and file-system verbs: stat, mkdir, rmdir. Each is one
 // protocol request per path (spec 6.2, 6.8 and on); every path that fails gets
 // its own error line, and the others are still done.
 #include <cstdio>
@@ -73,6 +73,16 @@ Status Shell::Mkdir(const Args& args) {
   Status result;
   for (const std::string& path : args) {
     if (Status made = client_->MakeDirectory(path); !made.ok()) result = ReportPath(made, path);
+  }
+  return result;
+}
+
+Status Shell::Rmdir(const Args& args) {
+  Status result;
+  for (const std::string& path : args) {
+    if (Status removed = client_->RemoveDirectory(path); !removed.ok()) {
+      result = ReportPath(removed, path);
+    }
   }
   return result;
 }

@@ -63,6 +63,32 @@ TEST_F(FsVerbsE2e, ReadOnlyServerRefusesMkdir) {
   EXPECT_FALSE(std::filesystem::exists(root_ / "new"));
 }
 
+// R-RMDIR-1, R-RMDIR-2, R-RMDIR-3
+TEST_F(FsVerbsE2e, RmdirRemovesEmptyDirectoriesOnly) {
+  std::filesystem::create_directories(root_ / "empty");
+  std::filesystem::create_directories(root_ / "full/inner");
+  FERRY_ASSERT_OK(WriteFile(root_ / "file", "x"));
+  const ProcessResult run = RunSession("rmdir empty full file missing\nmkdir again\nrmdir again\n");
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(Lines(run.err),
+              ElementsAre(StartsWith("error: DIRECTORY_NOT_EMPTY: "),
+                          StartsWith("error: NOT_A_DIRECTORY: "), StartsWith("error: NOT_FOUND: ")))
+      << run;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "empty"));
+  EXPECT_FALSE(std::filesystem::exists(root_ / "again"));
+  EXPECT_TRUE(std::filesystem::is_directory(root_ / "full/inner"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(root_ / "file"));
+}
+
+// R-ACCESS-2, R-RMDIR-4
+TEST_F(FsVerbsE2e, ReadOnlyServerRefusesRmdir) {
+  std::filesystem::create_directories(root_ / "empty");
+  const ProcessResult run = RunReadOnly("rmdir empty\n");
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: PERMISSION_DENIED: "))) << run;
+  EXPECT_TRUE(std::filesystem::is_directory(root_ / "empty"));
+}
+
 // get and put are download and upload under the names sftp users type.
 TEST_F(FsVerbsE2e, GetAndPutAreDownloadAndUpload) {
   FERRY_ASSERT_OK(WriteFile(local_ / "up.txt", "up"));

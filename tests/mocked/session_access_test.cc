@@ -79,8 +79,8 @@ TEST(SessionAccessMockTest, WrongTokensThenARequestTouchNothing) {
                                             IsError(v1::AUTHENTICATION_REQUIRED, true)));
 }
 
-// R-ACCESS-2, R-MKDIR-4: remove, upload and mkdir are refused before any
-// FileSystem call.
+// R-ACCESS-2, R-MKDIR-4, R-RMDIR-4: remove, upload, mkdir and rmdir are refused
+// before any FileSystem call.
 TEST(SessionAccessMockTest, ReadOnlyRefusalsTouchNothing) {
   StrictMock<MockFileSystem> fs;
   SessionOptions options;
@@ -93,13 +93,15 @@ TEST(SessionAccessMockTest, ReadOnlyRefusalsTouchNothing) {
       .Upload("b.txt", 0)
       .UploadEnd(0, ::ferry::testing::DigestBytes(""))
       .MakeDirectory("newdir")
+      .RemoveDirectory("olddir")
       .Bye();
   const SessionResult result = RunSession(script, &fs, options);
   EXPECT_THAT(result.Replies(),
               ElementsAre(IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
                           IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
                           IsErrorFor(v1::PERMISSION_DENIED, "b.txt", false),
-                          IsErrorFor(v1::PERMISSION_DENIED, "newdir", false), HasBody(Body::kBye)));
+                          IsErrorFor(v1::PERMISSION_DENIED, "newdir", false),
+                          IsErrorFor(v1::PERMISSION_DENIED, "olddir", false), HasBody(Body::kBye)));
 }
 
 }  // namespace

@@ -207,6 +207,25 @@ TEST(PosixCommitFaultTest, MakeDirectoryWhoseParentFlushFailsIsAnIoError) {
   }
 }
 
+// R-RMDIR-1: likewise for rmdir: the directory is gone, the answer IO_ERROR.
+TEST(PosixCommitFaultTest, RemoveDirectoryWhoseParentFlushFailsIsAnIoError) {
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    TempDir dir;
+    std::filesystem::create_directory(dir.Path("clean"));
+    std::filesystem::create_directory(dir.Path("flaky"));
+    FailingPosixSyscalls syscalls;
+    std::unique_ptr<PosixFileSystem> fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    FERRY_ASSERT_OK(fs->RemoveDirectory(Path::Parse("clean").value()));
+    EXPECT_THAT(syscalls.Steps(), ElementsAre(Syscall::kFsync));
+    syscalls.FailStep(1, injected.err);
+    EXPECT_THAT(fs->RemoveDirectory(Path::Parse("flaky").value()), StatusIs(StatusCode::kIoError));
+    ASSERT_TRUE(syscalls.fired());
+    CountFaults();
+    EXPECT_FALSE(std::filesystem::exists(dir.Path("flaky")));
+  }
+}
+
 // Sets this process's RLIMIT_FSIZE for as long as it lives; children started
 // meanwhile inherit it.
 class FileSizeLimit {

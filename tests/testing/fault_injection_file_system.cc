@@ -31,6 +31,8 @@ std::string_view FsOperationName(FsOperation operation) {
       return "remove stale temporaries";
     case FsOperation::kMakeDirectory:
       return "make directory";
+    case FsOperation::kRemoveDirectory:
+      return "remove directory";
   }
   return "?";
 }
@@ -178,6 +180,11 @@ Status FaultInjectionFileSystem::Remove(const Path& path) {
 Status FaultInjectionFileSystem::MakeDirectory(const Path& path) {
   FERRY_RETURN_IF_ERROR(Enter(FsOperation::kMakeDirectory));
   return inner_->MakeDirectory(path);
+}
+
+Status FaultInjectionFileSystem::RemoveDirectory(const Path& path) {
+  FERRY_RETURN_IF_ERROR(Enter(FsOperation::kRemoveDirectory));
+  return inner_->RemoveDirectory(path);
 }
 
 StatusOr<std::unique_ptr<ReadableFile>> FaultInjectionFileSystem::OpenForRead(const Path& path) {

@@ -37,6 +37,7 @@ enum class FsOperation {
   kCommit,  // PendingUpload::Commit
   kRemoveStaleTemporaries,
   kMakeDirectory,
+  kRemoveDirectory,
 };
 
 std::string_view FsOperationName(FsOperation operation);
@@ -63,6 +64,7 @@ class FaultInjectionFileSystem : public FileSystem {
   StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
   Status Remove(const Path& path) override;
   Status MakeDirectory(const Path& path) override;
+  Status RemoveDirectory(const Path& path) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;

@@ -179,6 +179,12 @@ ClientScript& ClientScript::MakeDirectory(std::string_view path) {
   return Message(message);
 }
 
+ClientScript& ClientScript::RemoveDirectory(std::string_view path) {
+  v1::ClientMessage message;
+  message.mutable_remove_directory()->set_path(std::string(path));
+  return Message(message);
+}
+
 ClientScript& ClientScript::Download(std::string_view path) {
   v1::ClientMessage message;
   message.mutable_download()->set_path(std::string(path));

@@ -115,6 +115,17 @@ TEST_F(ClientTest, MakeDirectoryCreatesOrReportsTheServerError) {
   FERRY_EXPECT_OK(client_->MakeDirectory("d/e"));
 }
 
+// R-RMDIR-1, R-RMDIR-2
+TEST_F(ClientTest, RemoveDirectoryRemovesOrReportsTheServerError) {
+  FERRY_ASSERT_OK(fs_.AddDirectory(P("empty")));
+  FERRY_ASSERT_OK(fs_.AddFile(P("full/f"), "x"));
+  FERRY_ASSERT_OK(client_->RemoveDirectory("empty"));
+  EXPECT_THAT(fs_.Stat(P("empty")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(client_->RemoveDirectory("full"), StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_TRUE(client_->connected());
+  EXPECT_THAT(client_->Stat("full/f"), IsOk());
+}
+
 TEST_F(ClientTest, CancelledDownloadIsCancelledAndTheConnectionStaysInStep) {
   FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), Pattern(kFileBytes)));
   std::atomic<bool> cancel{false};

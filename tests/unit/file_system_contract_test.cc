@@ -380,6 +380,58 @@ TYPED_TEST(FileSystemContractTest, MakeDirectoryErrors) {
   EXPECT_THAT(this->fs().Stat(P("missing")), StatusIs(StatusCode::kNotFound));
 }
 
+// --- RemoveDirectory ------------------------------------------------------------
+
+// R-RMDIR-1.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryRemovesAnEmptyDirectory) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/empty");
+  this->traits_.AddFile("d/f", "x");
+  FERRY_ASSERT_OK(this->fs().RemoveDirectory(P("d/empty")));
+  EXPECT_THAT(this->fs().Stat(P("d/empty")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->List("d"), ElementsAre(HasName("f")));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("d/empty")), StatusIs(StatusCode::kNotFound));
+  // A directory made by MakeDirectory can be removed again.
+  FERRY_ASSERT_OK(this->fs().MakeDirectory(P("again")));
+  FERRY_EXPECT_OK(this->fs().RemoveDirectory(P("again")));
+}
+
+// R-RMDIR-2: nothing in it is touched.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryOfANonEmptyDirectoryIsDirectoryNotEmpty) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/sub");
+  this->traits_.AddDirectory("only_dir");
+  this->traits_.AddDirectory("only_dir/inner");
+  this->traits_.AddFile("d/f", "keep");
+  EXPECT_THAT(this->fs().RemoveDirectory(P("d")), StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("only_dir")), StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_EQ(this->traits_.ReadFile("d/f"), "keep");
+  EXPECT_EQ(this->fs().Stat(P("only_dir/inner"))->type, FileType::kDirectory);
+}
+
+// R-RMDIR-3, R-PATH-13.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryErrors) {
+  this->traits_.AddFile("f", "x");
+  this->traits_.AddSpecialFile("fifo");
+  EXPECT_THAT(this->fs().RemoveDirectory(Path()), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("f")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("fifo")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("missing/x")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("f/x")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_EQ(this->traits_.ReadFile("f"), "x");
+  EXPECT_THAT(this->fs().Stat(Path()), IsOk());
+}
+
+// A listing open on a directory that is then removed ends, and does not crash.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryUnderAnOpenListing) {
+  this->traits_.AddDirectory("d");
+  StatusOr<std::unique_ptr<DirectoryStream>> stream = this->fs().OpenDirectory(P("d"));
+  ASSERT_THAT(stream, IsOk());
+  FERRY_ASSERT_OK(this->fs().RemoveDirectory(P("d")));
+  EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::optional<FileInfo>()));
+}
+
 // --- OpenForRead ----------------------------------------------------------------
 
 TYPED_TEST(FileSystemContractTest, ReadReturnsTheContents) {
