@@ -145,6 +145,9 @@ const Shell::Command Shell::kCommands[] = {
     {"mkdir", "mkdir PATH...", "create directories (each parent must exist)", 1, SIZE_MAX, "", true,
      &Shell::Mkdir},
     {"rmdir", "rmdir PATH...", "remove empty directories", 1, SIZE_MAX, "", true, &Shell::Rmdir},
+    {"lcd", "lcd [DIR]", "change the local directory (default: your home)", 0, 1, "", false,
+     &Shell::Lcd},
+    {"lpwd", "lpwd", "print the local directory", 0, 0, "", false, &Shell::Lpwd},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help},
 };

@@ -65,6 +65,9 @@ class Shell {
   // Directory and file-system verbs (shell_commands_fs.cc).
   Status Mkdir(const Args& args);
   Status Rmdir(const Args& args);
+  // The local side: the client process's own working directory.
+  Status Lcd(const Args& args);
+  Status Lpwd(const Args& args);
   Status StatCommand(const Args& args);
   Status Help(const Args& args);
 

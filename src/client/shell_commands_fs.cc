@@ -1,12 +1,17 @@
-// The shell's directory and file-system verbs: stat, mkdir, rmdir. Each is one
+// The shell's directory and file-system verbs: stat, mkdir, rmdir, and
+// the local lcd and lpwd. Each is one
 // protocol request per path (spec 6.2, 6.8 and on); every path that fails gets
 // its own error line, and the others are still done.
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "src/base/text.h"
 #include "src/client/shell.h"
+#include "src/fs/errno_status.h"
 
 namespace ferry {
 namespace {
@@ -75,6 +80,30 @@ Status Shell::Mkdir(const Args& args) {
     if (Status made = client_->MakeDirectory(path); !made.ok()) result = ReportPath(made, path);
   }
   return result;
+}
+
+Status Shell::Lcd(const Args& args) {
+  std::string dir;
+  if (!args.empty()) {
+    dir = args[0];
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    dir = home;
+  } else {
+    return Report(Status::Error(StatusCode::kInvalidArgument, "HOME is not set"),
+                  "lcd needs a directory");
+  }
+  std::error_code ec;
+  std::filesystem::current_path(dir, ec);
+  if (ec) return ReportPath(ErrnoToStatus(ec.value(), "lcd"), dir);
+  return Status::Ok();
+}
+
+Status Shell::Lpwd(const Args&) {
+  std::error_code ec;
+  const std::filesystem::path here = std::filesystem::current_path(ec);
+  if (ec) return Report(ErrnoToStatus(ec.value(), "lpwd"), "");
+  std::fprintf(out_, "%s\n", EscapeForDisplay(here.string()).c_str());
+  return Status::Ok();
 }
 
 Status Shell::Rmdir(const Args& args) {

@@ -89,6 +89,25 @@ TEST_F(FsVerbsE2e, ReadOnlyServerRefusesRmdir) {
   EXPECT_TRUE(std::filesystem::is_directory(root_ / "empty"));
 }
 
+// lcd moves where downloads land and uploads come from; lpwd shows it.
+TEST_F(FsVerbsE2e, LcdChangesTheLocalDirectoryForTransfers) {
+  std::filesystem::create_directories(local_ / "sub");
+  FERRY_ASSERT_OK(WriteFile(local_ / "sub/up.txt", "from sub"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "down.txt", "down"));
+  const ProcessResult run =
+      RunSession("lcd sub\nlpwd\nput up.txt\nget down.txt\nlcd missing\nlpwd\n");
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_FOUND: "))) << run;
+  const std::string sub = std::filesystem::canonical(local_ / "sub").string();
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 6u) << run;
+  EXPECT_EQ(lines[1], sub);
+  EXPECT_EQ(lines[4], sub);
+  EXPECT_THAT(ReadFile(root_ / "up.txt"), IsOkAndHolds("from sub"));
+  EXPECT_THAT(ReadFile(local_ / "sub/down.txt"), IsOkAndHolds("down"));
+  EXPECT_FALSE(std::filesystem::exists(local_ / "down.txt"));
+}
+
 // get and put are download and upload under the names sftp users type.
 TEST_F(FsVerbsE2e, GetAndPutAreDownloadAndUpload) {
   FERRY_ASSERT_OK(WriteFile(local_ / "up.txt", "up"));
