@@ -186,6 +186,20 @@ Status Client::Remove(std::string_view path) {
   return ReceiveReply(v1::ServerMessage::kRemove).status();
 }
 
+Status Client::MakeDirectory(std::string_view path) {
+  v1::ClientMessage request;
+  request.mutable_make_directory()->set_path(std::string(path));
+  FERRY_RETURN_IF_ERROR(Send(request));
+  return ReceiveReply(v1::ServerMessage::kMakeDirectory).status();
+}
+
+Status Client::RemoveDirectory(std::string_view path) {
+  v1::ClientMessage request;
+  request.mutable_remove_directory()->set_path(std::string(path));
+  FERRY_RETURN_IF_ERROR(Send(request));
+  return ReceiveReply(v1::ServerMessage::kRemoveDirectory).status();
+}
+
 Status Client::CancelDownload() {
   v1::ClientMessage cancel;
   cancel.mutable_cancel();

@@ -118,6 +118,10 @@ class Client {
                                        std::vector<std::string>* skipped = nullptr);
   StatusOr<FileInfo> Stat(std::string_view path);
   Status Remove(std::string_view path);
+  // Creates one directory; its parent must exist (spec 6.8).
+  Status MakeDirectory(std::string_view path);
+  // Removes one empty directory (spec 6.9).
+  Status RemoveDirectory(std::string_view path);
 
   // Streams the file's bytes to `sink` as they arrive. On failure the sink has
   // seen a prefix at most, which the caller must discard.

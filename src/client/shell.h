@@ -77,6 +77,13 @@ class Shell {
   // download/reget: `resume` continues a partial an interrupted download left.
   Status Get(const Args& args, bool resume);
   Status Byebye(const Args& args);
+  // Directory and file-system verbs (shell_commands_fs.cc).
+  Status Mkdir(const Args& args);
+  Status Rmdir(const Args& args);
+  // The local side: the client process's own working directory.
+  Status Lcd(const Args& args);
+  Status Lpwd(const Args& args);
+  Status StatCommand(const Args& args);
   Status Help(const Args& args);
 
   // Prints the error line for `status` and returns `status`. `subject` says what

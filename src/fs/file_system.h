@@ -152,6 +152,23 @@ class FileSystem {
   // kNotADirectory; kPermissionDenied; kBusy; kIoError.
   virtual Status Remove(const Path& path) = 0;
 
+  // Creates the directory `path` with mode 0755 (less the umask), and flushes
+  // its parent to stable storage so that the new entry survives a crash
+  // (spec R-MKDIR-3). The parent must exist.
+  // kInvalidPath for the root; kNotFound if the parent does not exist;
+  // kNotADirectory if a prefix is not a directory; kAlreadyExists if anything
+  // (a file, a directory, a symbolic link, dangling or not) is at `path`;
+  // kPermissionDenied; kNoSpace; kIoError, also when the entry was made but the
+  // flush failed (the directory then exists, but may not survive a crash).
+  virtual Status MakeDirectory(const Path& path) = 0;
+  // Removes the empty directory `path` (never what a symbolic link points to),
+  // and flushes its parent to stable storage (spec R-RMDIR-1).
+  // kInvalidPath for the root; kNotFound; kNotADirectory if `path` is not a
+  // directory (a symbolic link included) or a prefix is not one;
+  // kDirectoryNotEmpty if it holds any entry, reserved ones included;
+  // kPermissionDenied; kBusy; kIoError, also when the entry is gone but the
+  // flush failed.
+  virtual Status RemoveDirectory(const Path& path) = 0;
   // Opens a regular file for reading.
   // kNotFound; kIsADirectory; kNotARegularFile for FIFOs, sockets and devices
   // (never blocks on them); kPermissionDenied; kNotADirectory; kIoError.

@@ -69,7 +69,7 @@ class InMemoryFileSystem::Listing : public DirectoryStream {
 
  private:
   const InMemoryFileSystem* const fs_;
-  const Node* const directory_;  // directories are never removed
+  const Node* const directory_;  // removed directories are kept alive (removed_directories_)
   std::string cursor_;           // "" sorts before every name
 };
 
@@ -215,6 +215,36 @@ Status InMemoryFileSystem::Remove(const Path& path) {
   const auto it = parent->children.find(path.Name());
   if (it == parent->children.end()) return ErrnoToStatus(ENOENT, operation);
   if (it->second->type == FileType::kDirectory) return ErrnoToStatus(EISDIR, operation);
+  parent->children.erase(it);
+  parent->mtime_unix_ns = Tick();
+  return Status::Ok();
+}
+
+Status InMemoryFileSystem::MakeDirectory(const Path& path) {
+  constexpr std::string_view operation = "make directory";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root already exists");
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), operation));
+  if (parent->children.contains(path.Name())) return ErrnoToStatus(EEXIST, operation);
+  auto directory = std::make_unique<Node>();
+  directory->type = FileType::kDirectory;
+  directory->mtime_unix_ns = parent->mtime_unix_ns = Tick();
+  parent->children.emplace(std::string(path.Name()), std::move(directory));
+  return Status::Ok();
+}
+
+Status InMemoryFileSystem::RemoveDirectory(const Path& path) {
+  constexpr std::string_view operation = "remove directory";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be removed");
+  std::lock_guard lock(mu_);
+  FERRY_ASSIGN_OR_RETURN(Node * parent, FindDirectory(path.Parent(), operation));
+  const auto it = parent->children.find(path.Name());
+  if (it == parent->children.end()) return ErrnoToStatus(ENOENT, operation);
+  if (it->second->type != FileType::kDirectory) return ErrnoToStatus(ENOTDIR, operation);
+  if (!it->second->children.empty()) return ErrnoToStatus(ENOTEMPTY, operation);
+  // A listing opened on it may still hold a pointer: keep the node alive, as an
+  // open descriptor keeps a removed directory on POSIX.
+  removed_directories_.push_back(std::move(it->second));
   parent->children.erase(it);
   parent->mtime_unix_ns = Tick();
   return Status::Ok();

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "src/fs/file_system.h"
 
@@ -26,6 +27,8 @@ class InMemoryFileSystem : public FileSystem {
   StatusOr<FileInfo> Stat(const Path& path) override;
   StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
   Status Remove(const Path& path) override;
+  Status MakeDirectory(const Path& path) override;
+  Status RemoveDirectory(const Path& path) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;
@@ -79,6 +82,9 @@ class InMemoryFileSystem : public FileSystem {
 
   mutable std::mutex mu_;
   std::unique_ptr<Node> root_;
+  // Directories removed while a Listing may point to them; freed with the file
+  // system (a fake for tests: the growth does not matter).
+  std::vector<std::unique_ptr<Node>> removed_directories_;
   int64_t clock_unix_ns_ = 0;
   size_t pending_uploads_ = 0;
 };

@@ -480,6 +480,49 @@ Status PosixFileSystem::Remove(const Path& path) {
   return Status::Ok();
 }
 
+Status PosixFileSystem::MakeDirectory(const Path& path) {
+  constexpr std::string_view kOperation = "make directory";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root already exists");
+  // O_RDONLY rather than O_PATH: the parent is flushed through this descriptor.
+  FERRY_ASSIGN_OR_RETURN(
+      UniqueFd parent, OpenBeneath(path.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, kOperation));
+  // mkdirat never follows a symbolic link at the final component: a link there,
+  // even a dangling one pointing out of the root, gives EEXIST.
+  if (mkdirat(parent.get(), path.components().back().c_str(), 0755) != 0) {
+    return ErrnoToStatus(errno, kOperation);
+  }
+  // As for an upload's commit (R-UPLOAD-11): the entry exists now, so a failed
+  // flush is kIoError whatever the errno, and the outcome after a crash unknown.
+  if (syscalls_->Fsync(parent.get()) != 0) {
+    return Status::Error(StatusCode::kIoError, ErrnoToStatus(errno, "flush directory").message());
+  }
+  return Status::Ok();
+}
+
+Status PosixFileSystem::RemoveDirectory(const Path& path) {
+  constexpr std::string_view kOperation = "remove directory";
+  if (path.IsRoot()) return Status::Error(StatusCode::kInvalidPath, "the root cannot be removed");
+  FERRY_ASSIGN_OR_RETURN(
+      UniqueFd parent, OpenBeneath(path.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, kOperation));
+  const char* name = path.components().back().c_str();
+  // kNotADirectory comes from the entry's type (R-RMDIR-3): a symbolic link is
+  // never followed, wherever it points.
+  struct stat st;
+  if (fstatat(parent.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoToStatus(errno, kOperation);
+  }
+  if (!S_ISDIR(st.st_mode)) return ErrnoToStatus(ENOTDIR, kOperation);
+  if (unlinkat(parent.get(), name, AT_REMOVEDIR) != 0) {
+    // POSIX allows EEXIST for a directory that is not empty.
+    return ErrnoToStatus(errno == EEXIST ? ENOTEMPTY : errno, kOperation);
+  }
+  // As for mkdir (R-MKDIR-3): the entry is gone; only its durability is unknown.
+  if (syscalls_->Fsync(parent.get()) != 0) {
+    return Status::Error(StatusCode::kIoError, ErrnoToStatus(errno, "flush directory").message());
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::unique_ptr<ReadableFile>> PosixFileSystem::OpenForRead(const Path& path) {
   // Classify through an O_PATH descriptor before opening for real: opening a
   // device can have side effects (a tape rewinds, a watchdog starts), and opening

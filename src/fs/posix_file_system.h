@@ -40,6 +40,8 @@ class PosixFileSystem : public FileSystem {
   StatusOr<FileInfo> Stat(const Path& path) override;
   StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
   Status Remove(const Path& path) override;
+  Status MakeDirectory(const Path& path) override;
+  Status RemoveDirectory(const Path& path) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;

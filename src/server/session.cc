@@ -49,6 +49,10 @@ const Session::Route Session::kRoutes[] = {
     {v1::ClientMessage::kUpload, "upload", &Session::HandleUpload, /*mutates=*/true},
     {v1::ClientMessage::kBye, "bye", &Session::HandleBye, /*mutates=*/false},
     {v1::ClientMessage::kCancel, "cancel", &Session::HandleCancel, /*mutates=*/false},
+    {v1::ClientMessage::kMakeDirectory, "mkdir", &Session::HandleMakeDirectory,
+     /*mutates=*/true},
+    {v1::ClientMessage::kRemoveDirectory, "rmdir", &Session::HandleRemoveDirectory,
+     /*mutates=*/true},
 };
 
 Session::Session(Stream* stream, FileSystem* fs, SessionOptions options, RequestObserver observer)
@@ -290,6 +294,12 @@ Session::Outcome Session::RefuseReadOnly(const v1::ClientMessage& request, Reque
     case v1::ClientMessage::kRemove:
       record->path = request.remove().path();
       return Fail(denied, record->path);
+    case v1::ClientMessage::kMakeDirectory:
+      record->path = request.make_directory().path();
+      return Fail(denied, record->path);
+    case v1::ClientMessage::kRemoveDirectory:
+      record->path = request.remove_directory().path();
+      return Fail(denied, record->path);
     case v1::ClientMessage::kUpload:
       // A refused upload still has its data phase (R-UPLOAD-2).
       record->path = request.upload().path();
@@ -363,6 +373,39 @@ Session::Outcome Session::HandleRemove(const v1::ClientMessage& request, Request
   }
   v1::ServerMessage reply;
   reply.mutable_remove();
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{};
+}
+
+Session::Outcome Session::HandleMakeDirectory(const v1::ClientMessage& request,
+                                              RequestRecord* record) {
+  record->path = request.make_directory().path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  if (path->IsRoot()) {
+    return Fail(Status::Error(StatusCode::kInvalidPath, "the root already exists"), record->path);
+  }
+  if (const Status made = fs_->MakeDirectory(*path); !made.ok()) return Fail(made, record->path);
+  v1::ServerMessage reply;
+  reply.mutable_make_directory();
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{};
+}
+
+Session::Outcome Session::HandleRemoveDirectory(const v1::ClientMessage& request,
+                                                RequestRecord* record) {
+  record->path = request.remove_directory().path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  if (path->IsRoot()) {
+    return Fail(Status::Error(StatusCode::kInvalidPath, "the root cannot be removed"),
+                record->path);
+  }
+  if (const Status removed = fs_->RemoveDirectory(*path); !removed.ok()) {
+    return Fail(removed, record->path);
+  }
+  v1::ServerMessage reply;
+  reply.mutable_remove_directory();
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
   return Outcome{};
 }

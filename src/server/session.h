@@ -96,6 +96,8 @@ class Session {
   Outcome HandleList(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleStat(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleRemove(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleMakeDirectory(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleRemoveDirectory(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleDownload(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleUpload(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleBye(const v1::ClientMessage& request, RequestRecord* record);

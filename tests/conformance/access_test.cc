@@ -288,6 +288,33 @@ TEST_F(ReadOnlyConformance, RemoveIsPermissionDeniedAndTheFileStays) {
   EXPECT_THAT(Call(*connection, RemoveMessage("missing")), IsError(v1::PERMISSION_DENIED));
 }
 
+// R-ACCESS-2, R-MKDIR-4: refused before any lookup, whether or not the path exists.
+TEST_F(ReadOnlyConformance, MakeDirectoryIsPermissionDeniedAndNothingIsCreated) {
+  Put("a.txt", "hello");
+  auto connection = OpenSession();
+  ASSERT_NE(connection, nullptr);
+  const ServerFrame reply = Call(*connection, MakeDirectoryMessage("new"));
+  EXPECT_THAT(reply, IsError(v1::PERMISSION_DENIED));
+  EXPECT_EQ(reply.message.error().path(), "new");
+  EXPECT_THAT(Call(*connection, MakeDirectoryMessage("a.txt")), IsError(v1::PERMISSION_DENIED));
+  EXPECT_THAT(Call(*connection, MakeDirectoryMessage("missing/new")),
+              IsError(v1::PERMISSION_DENIED));
+  EXPECT_FALSE(Exists("new"));
+  EXPECT_THAT(Call(*connection, StatMessage("a.txt")), HasBody(v1::ServerMessage::kStat));
+}
+
+// R-ACCESS-2, R-RMDIR-4: refused before any lookup; the directory stays.
+TEST_F(ReadOnlyConformance, RemoveDirectoryIsPermissionDeniedAndTheDirectoryStays) {
+  std::filesystem::create_directory(root_ / "empty");
+  auto connection = OpenSession();
+  ASSERT_NE(connection, nullptr);
+  const ServerFrame reply = Call(*connection, RemoveDirectoryMessage("empty"));
+  EXPECT_THAT(reply, IsError(v1::PERMISSION_DENIED));
+  EXPECT_EQ(reply.message.error().path(), "empty");
+  EXPECT_THAT(Call(*connection, RemoveDirectoryMessage("missing")), IsError(v1::PERMISSION_DENIED));
+  EXPECT_TRUE(std::filesystem::is_directory(root_ / "empty"));
+}
+
 // R-ACCESS-2: an upload is refused early, its data phase discarded.
 TEST_F(ReadOnlyConformance, UploadIsPermissionDeniedAndNothingIsWritten) {
   Put("a.txt", "hello");

@@ -29,6 +29,8 @@ std::vector<NamedFrame> RequestFrames() {
       {"List", Frame(ListMessage(""))},
       {"Stat", Frame(StatMessage("victim.txt"))},
       {"Remove", Frame(RemoveMessage("victim.txt"))},
+      {"MakeDirectory", Frame(MakeDirectoryMessage("victim_dir"))},
+      {"RemoveDirectory", Frame(RemoveDirectoryMessage("victim_dir"))},
       {"Download", Frame(DownloadMessage("victim.txt"))},
       {"Upload", Frame(UploadMessage("victim.txt", 0, /*overwrite=*/true))},
       {"Bye", Frame(ByeMessage())},

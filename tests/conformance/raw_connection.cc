@@ -300,6 +300,18 @@ v1::ClientMessage RemoveMessage(std::string_view path) {
   return message;
 }
 
+v1::ClientMessage RemoveDirectoryMessage(std::string_view path) {
+  v1::ClientMessage message;
+  message.mutable_remove_directory()->set_path(std::string(path));
+  return message;
+}
+
+v1::ClientMessage MakeDirectoryMessage(std::string_view path) {
+  v1::ClientMessage message;
+  message.mutable_make_directory()->set_path(std::string(path));
+  return message;
+}
+
 v1::ClientMessage DownloadMessage(std::string_view path) {
   v1::ClientMessage message;
   message.mutable_download()->set_path(std::string(path));

@@ -135,6 +135,8 @@ v1::ClientMessage Hello(uint32_t min_version = 1, uint32_t max_version = 1,
 v1::ClientMessage ListMessage(std::string_view path);
 v1::ClientMessage StatMessage(std::string_view path);
 v1::ClientMessage RemoveMessage(std::string_view path);
+v1::ClientMessage MakeDirectoryMessage(std::string_view path);
+v1::ClientMessage RemoveDirectoryMessage(std::string_view path);
 v1::ClientMessage DownloadMessage(std::string_view path);
 v1::ClientMessage UploadMessage(std::string_view path, uint64_t size, bool overwrite = false);
 v1::ClientMessage UploadEndMessage(uint64_t size, std::string_view digest);

@@ -132,6 +132,8 @@ std::vector<HeldCase> HeldCases() {
     if (name == "List") held.reply = v1::ServerMessage::kList;
     if (name == "Stat") held.reply = v1::ServerMessage::kStat;
     if (name == "Remove") held.reply = v1::ServerMessage::kRemove;
+    if (name == "MakeDirectory") held.reply = v1::ServerMessage::kMakeDirectory;
+    if (name == "RemoveDirectory") held.error = v1::NOT_FOUND;  // there is no victim_dir
     if (name == "Download") held.reply = v1::ServerMessage::kDownloadBegin;
     if (name == "Upload") held.reply = v1::ServerMessage::kUploadReady;
     if (name == "Bye") held.reply = v1::ServerMessage::kBye;

@@ -79,7 +79,8 @@ TEST(SessionAccessMockTest, WrongTokensThenARequestTouchNothing) {
                                             IsError(v1::AUTHENTICATION_REQUIRED, true)));
 }
 
-// R-ACCESS-2: remove and upload are refused before any FileSystem call.
+// R-ACCESS-2, R-MKDIR-4, R-RMDIR-4: remove, upload, mkdir and rmdir are refused
+// before any FileSystem call.
 TEST(SessionAccessMockTest, ReadOnlyRefusalsTouchNothing) {
   StrictMock<MockFileSystem> fs;
   SessionOptions options;
@@ -91,12 +92,16 @@ TEST(SessionAccessMockTest, ReadOnlyRefusalsTouchNothing) {
       .UploadData("hello")
       .Upload("b.txt", 0)
       .UploadEnd(0, ::ferry::testing::DigestBytes(""))
+      .MakeDirectory("newdir")
+      .RemoveDirectory("olddir")
       .Bye();
   const SessionResult result = RunSession(script, &fs, options);
   EXPECT_THAT(result.Replies(),
               ElementsAre(IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
                           IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
-                          IsErrorFor(v1::PERMISSION_DENIED, "b.txt", false), HasBody(Body::kBye)));
+                          IsErrorFor(v1::PERMISSION_DENIED, "b.txt", false),
+                          IsErrorFor(v1::PERMISSION_DENIED, "newdir", false),
+                          IsErrorFor(v1::PERMISSION_DENIED, "olddir", false), HasBody(Body::kBye)));
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ class SessionWithMockTest : public ::testing::Test {
     EXPECT_CALL(fs_, Remove(_)).Times(AnyNumber());
     EXPECT_CALL(fs_, OpenForRead(_)).Times(AnyNumber());
     EXPECT_CALL(fs_, CreateUpload(_, _)).Times(AnyNumber());
+    EXPECT_CALL(fs_, MakeDirectory(_)).Times(AnyNumber());
+    EXPECT_CALL(fs_, RemoveDirectory(_)).Times(AnyNumber());
   }
 
   SessionResult Run(const ClientScript& script) { return RunSessionExpectingFrames(script, &fs_); }
@@ -78,7 +80,7 @@ class SessionWithMockTest : public ::testing::Test {
 // ---------------------------------------------------------------------------
 // The matrix: command x documented error code
 
-enum class Command { kList, kStat, kRemove, kDownload, kUpload };
+enum class Command { kList, kStat, kRemove, kDownload, kUpload, kMakeDirectory, kRemoveDirectory };
 
 struct Injection {
   Command command;
@@ -98,6 +100,10 @@ std::string CommandName(Command command) {
       return "Download";
     case Command::kUpload:
       return "Upload";
+    case Command::kMakeDirectory:
+      return "MakeDirectory";
+    case Command::kRemoveDirectory:
+      return "RemoveDirectory";
   }
   return "?";
 }
@@ -126,7 +132,8 @@ std::vector<Injection> Matrix() {
   };
   std::vector<Injection> out;
   for (const Command command :
-       {Command::kList, Command::kStat, Command::kRemove, Command::kDownload, Command::kUpload}) {
+       {Command::kList, Command::kStat, Command::kRemove, Command::kDownload, Command::kUpload,
+        Command::kMakeDirectory, Command::kRemoveDirectory}) {
     for (const auto& [code, wire] : lookup) out.push_back({command, code, wire});
   }
   out.push_back({Command::kRemove, StatusCode::kInvalidPath, v1::INVALID_PATH});
@@ -138,6 +145,14 @@ std::vector<Injection> Matrix() {
   out.push_back({Command::kUpload, StatusCode::kAlreadyExists, v1::ALREADY_EXISTS});
   out.push_back({Command::kUpload, StatusCode::kNotARegularFile, v1::NOT_A_REGULAR_FILE});
   out.push_back({Command::kUpload, StatusCode::kNoSpace, v1::NO_SPACE});
+  // R-MKDIR-1, R-MKDIR-2, R-MKDIR-3.
+  out.push_back({Command::kMakeDirectory, StatusCode::kInvalidPath, v1::INVALID_PATH});
+  out.push_back({Command::kMakeDirectory, StatusCode::kAlreadyExists, v1::ALREADY_EXISTS});
+  out.push_back({Command::kMakeDirectory, StatusCode::kNoSpace, v1::NO_SPACE});
+  // R-RMDIR-1, R-RMDIR-2, R-RMDIR-3.
+  out.push_back({Command::kRemoveDirectory, StatusCode::kInvalidPath, v1::INVALID_PATH});
+  out.push_back(
+      {Command::kRemoveDirectory, StatusCode::kDirectoryNotEmpty, v1::DIRECTORY_NOT_EMPTY});
   return out;
 }
 
@@ -179,6 +194,14 @@ TEST_P(SessionFileSystemError, IsReportedWithItsWireCodeAndTheSessionGoesOn) {
       script.Upload("dir/target", 6, /*overwrite=*/true).Chunk("new").Chunk("new");
       script.UploadEnd(6, DigestBytes("newnew"));
       break;
+    case Command::kMakeDirectory:
+      EXPECT_CALL(fs_, MakeDirectory(target)).WillOnce(Return(injected));
+      script.MakeDirectory("dir/target");
+      break;
+    case Command::kRemoveDirectory:
+      EXPECT_CALL(fs_, RemoveDirectory(target)).WillOnce(Return(injected));
+      script.RemoveDirectory("dir/target");
+      break;
   }
   script.Stat("other").Bye();
 
@@ -211,6 +234,34 @@ TEST_F(SessionWithMockTest, InvalidPathsNeverReachTheFileSystem) {
               ElementsAre(IsError(v1::INVALID_PATH, false), IsError(v1::INVALID_PATH, false),
                           IsError(v1::INVALID_PATH, false), IsError(v1::INVALID_PATH, false),
                           IsError(v1::INVALID_PATH, false), HasBody(Body::kBye)));
+}
+
+// R-MKDIR-2 (the root), R-PATH-7: refused by the session itself.
+TEST_F(SessionWithMockTest, MakeDirectoryOfTheRootOrABadPathNeverReachesTheFileSystem) {
+  EXPECT_CALL(fs_, MakeDirectory(_)).Times(0);
+  ClientScript script;
+  script.Hello().MakeDirectory("").MakeDirectory("/").MakeDirectory("a/../b");
+  script.MakeDirectory(".ferry-part.x").MakeDirectory("d/.ferry-part.y").Bye();
+  EXPECT_THAT(
+      Run(script).Replies(),
+      ElementsAre(IsErrorFor(v1::INVALID_PATH, "", false), IsErrorFor(v1::INVALID_PATH, "/", false),
+                  IsErrorFor(v1::INVALID_PATH, "a/../b", false),
+                  IsErrorFor(v1::INVALID_PATH, ".ferry-part.x", false),
+                  IsErrorFor(v1::INVALID_PATH, "d/.ferry-part.y", false), HasBody(Body::kBye)));
+}
+
+// R-RMDIR-3 (the root), R-PATH-7: refused by the session itself.
+TEST_F(SessionWithMockTest, RemoveDirectoryOfTheRootOrABadPathNeverReachesTheFileSystem) {
+  EXPECT_CALL(fs_, RemoveDirectory(_)).Times(0);
+  ClientScript script;
+  script.Hello().RemoveDirectory("").RemoveDirectory("//").RemoveDirectory("..");
+  script.RemoveDirectory(".ferry-part.x").Bye();
+  EXPECT_THAT(
+      Run(script).Replies(),
+      ElementsAre(IsErrorFor(v1::INVALID_PATH, "", false),
+                  IsErrorFor(v1::INVALID_PATH, "//", false),
+                  IsErrorFor(v1::INVALID_PATH, "..", false),
+                  IsErrorFor(v1::INVALID_PATH, ".ferry-part.x", false), HasBody(Body::kBye)));
 }
 
 TEST_F(SessionWithMockTest, UploadOf2To63BytesIsRefusedBeforeCreateUpload) {

@@ -55,6 +55,8 @@ class MockFileSystem : public FileSystem {
   MOCK_METHOD(StatusOr<std::unique_ptr<DirectoryStream>>, OpenDirectory, (const Path& path),
               (override));
   MOCK_METHOD(Status, Remove, (const Path& path), (override));
+  MOCK_METHOD(Status, MakeDirectory, (const Path& path), (override));
+  MOCK_METHOD(Status, RemoveDirectory, (const Path& path), (override));
   MOCK_METHOD(StatusOr<std::unique_ptr<ReadableFile>>, OpenForRead, (const Path& path), (override));
   MOCK_METHOD(StatusOr<std::unique_ptr<PendingUpload>>, CreateUpload,
               (const Path& path, const UploadOptions& options), (override));
@@ -73,6 +75,12 @@ class MockFileSystem : public FileSystem {
     });
     ON_CALL(*this, Remove(_)).WillByDefault([fake](const Path& path) {
       return fake->Remove(path);
+    });
+    ON_CALL(*this, MakeDirectory(_)).WillByDefault([fake](const Path& path) {
+      return fake->MakeDirectory(path);
+    });
+    ON_CALL(*this, RemoveDirectory(_)).WillByDefault([fake](const Path& path) {
+      return fake->RemoveDirectory(path);
     });
     ON_CALL(*this, OpenForRead(_)).WillByDefault([fake](const Path& path) {
       return fake->OpenForRead(path);

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -185,6 +186,43 @@ TEST(PosixCommitFaultTest, EveryReadOfADownloadFailingIsReported) {
       ExpectTarget(disk, contents);
       EXPECT_THAT(disk.rig().Download("t.bin"), IsOkAndHolds(contents));
     }
+  }
+}
+
+// R-MKDIR-3: mkdir flushes the parent directory, and a failed flush is IO_ERROR
+// whatever the errno (the directory exists, its durability is unknown).
+TEST(PosixCommitFaultTest, MakeDirectoryWhoseParentFlushFailsIsAnIoError) {
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    TempDir dir;
+    FailingPosixSyscalls syscalls;
+    std::unique_ptr<PosixFileSystem> fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    FERRY_ASSERT_OK(fs->MakeDirectory(Path::Parse("clean").value()));
+    EXPECT_THAT(syscalls.Steps(), ElementsAre(Syscall::kFsync));
+    syscalls.FailStep(1, injected.err);
+    EXPECT_THAT(fs->MakeDirectory(Path::Parse("flaky").value()), StatusIs(StatusCode::kIoError));
+    ASSERT_TRUE(syscalls.fired());
+    CountFaults();
+    EXPECT_TRUE(std::filesystem::is_directory(dir.Path("flaky")));
+  }
+}
+
+// R-RMDIR-1: likewise for rmdir: the directory is gone, the answer IO_ERROR.
+TEST(PosixCommitFaultTest, RemoveDirectoryWhoseParentFlushFailsIsAnIoError) {
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    TempDir dir;
+    std::filesystem::create_directory(dir.Path("clean"));
+    std::filesystem::create_directory(dir.Path("flaky"));
+    FailingPosixSyscalls syscalls;
+    std::unique_ptr<PosixFileSystem> fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    FERRY_ASSERT_OK(fs->RemoveDirectory(Path::Parse("clean").value()));
+    EXPECT_THAT(syscalls.Steps(), ElementsAre(Syscall::kFsync));
+    syscalls.FailStep(1, injected.err);
+    EXPECT_THAT(fs->RemoveDirectory(Path::Parse("flaky").value()), StatusIs(StatusCode::kIoError));
+    ASSERT_TRUE(syscalls.fired());
+    CountFaults();
+    EXPECT_FALSE(std::filesystem::exists(dir.Path("flaky")));
   }
 }
 

@@ -29,6 +29,10 @@ std::string_view FsOperationName(FsOperation operation) {
       return "commit";
     case FsOperation::kRemoveStaleTemporaries:
       return "remove stale temporaries";
+    case FsOperation::kMakeDirectory:
+      return "make directory";
+    case FsOperation::kRemoveDirectory:
+      return "remove directory";
   }
   return "?";
 }
@@ -171,6 +175,16 @@ StatusOr<std::unique_ptr<DirectoryStream>> FaultInjectionFileSystem::OpenDirecto
 Status FaultInjectionFileSystem::Remove(const Path& path) {
   FERRY_RETURN_IF_ERROR(Enter(FsOperation::kRemove));
   return inner_->Remove(path);
+}
+
+Status FaultInjectionFileSystem::MakeDirectory(const Path& path) {
+  FERRY_RETURN_IF_ERROR(Enter(FsOperation::kMakeDirectory));
+  return inner_->MakeDirectory(path);
+}
+
+Status FaultInjectionFileSystem::RemoveDirectory(const Path& path) {
+  FERRY_RETURN_IF_ERROR(Enter(FsOperation::kRemoveDirectory));
+  return inner_->RemoveDirectory(path);
 }
 
 StatusOr<std::unique_ptr<ReadableFile>> FaultInjectionFileSystem::OpenForRead(const Path& path) {

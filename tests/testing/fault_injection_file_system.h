@@ -36,6 +36,8 @@ enum class FsOperation {
   kWrite,   // PendingUpload::Write
   kCommit,  // PendingUpload::Commit
   kRemoveStaleTemporaries,
+  kMakeDirectory,
+  kRemoveDirectory,
 };
 
 std::string_view FsOperationName(FsOperation operation);
@@ -61,6 +63,8 @@ class FaultInjectionFileSystem : public FileSystem {
   StatusOr<FileInfo> Stat(const Path& path) override;
   StatusOr<std::unique_ptr<DirectoryStream>> OpenDirectory(const Path& path) override;
   Status Remove(const Path& path) override;
+  Status MakeDirectory(const Path& path) override;
+  Status RemoveDirectory(const Path& path) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;

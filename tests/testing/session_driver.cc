@@ -173,6 +173,18 @@ ClientScript& ClientScript::Remove(std::string_view path) {
   return Message(message);
 }
 
+ClientScript& ClientScript::MakeDirectory(std::string_view path) {
+  v1::ClientMessage message;
+  message.mutable_make_directory()->set_path(std::string(path));
+  return Message(message);
+}
+
+ClientScript& ClientScript::RemoveDirectory(std::string_view path) {
+  v1::ClientMessage message;
+  message.mutable_remove_directory()->set_path(std::string(path));
+  return Message(message);
+}
+
 ClientScript& ClientScript::Download(std::string_view path) {
   v1::ClientMessage message;
   message.mutable_download()->set_path(std::string(path));

@@ -54,6 +54,8 @@ class ClientScript {
   ClientScript& List(std::string_view path);
   ClientScript& Stat(std::string_view path);
   ClientScript& Remove(std::string_view path);
+  ClientScript& MakeDirectory(std::string_view path);
+  ClientScript& RemoveDirectory(std::string_view path);
   ClientScript& Download(std::string_view path);
   ClientScript& Upload(std::string_view path, uint64_t size, bool overwrite = false);
   // One chunk frame in the canonical encoding (spec 4.4).

@@ -104,6 +104,28 @@ TEST_F(ClientTest, DownloadDeliversTheBytesAndTheirDigest) {
   EXPECT_EQ(result->digest, DigestOf(Bytes(content)));
 }
 
+// R-MKDIR-1, R-MKDIR-2: the reply, or the server's error as a Status, and the
+// connection stays usable either way.
+TEST_F(ClientTest, MakeDirectoryCreatesOrReportsTheServerError) {
+  FERRY_ASSERT_OK(client_->MakeDirectory("d"));
+  EXPECT_EQ(fs_.Stat(P("d"))->type, FileType::kDirectory);
+  EXPECT_THAT(client_->MakeDirectory("d"), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(client_->MakeDirectory("missing/d"), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(client_->connected());
+  FERRY_EXPECT_OK(client_->MakeDirectory("d/e"));
+}
+
+// R-RMDIR-1, R-RMDIR-2
+TEST_F(ClientTest, RemoveDirectoryRemovesOrReportsTheServerError) {
+  FERRY_ASSERT_OK(fs_.AddDirectory(P("empty")));
+  FERRY_ASSERT_OK(fs_.AddFile(P("full/f"), "x"));
+  FERRY_ASSERT_OK(client_->RemoveDirectory("empty"));
+  EXPECT_THAT(fs_.Stat(P("empty")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(client_->RemoveDirectory("full"), StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_TRUE(client_->connected());
+  EXPECT_THAT(client_->Stat("full/f"), IsOk());
+}
+
 TEST_F(ClientTest, CancelledDownloadIsCancelledAndTheConnectionStaysInStep) {
   FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), Pattern(kFileBytes)));
   std::atomic<bool> cancel{false};

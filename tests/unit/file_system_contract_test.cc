@@ -338,6 +338,100 @@ TYPED_TEST(FileSystemContractTest, RemoveLeavesAnOpenReaderReading) {
   EXPECT_EQ(this->ReadAll(**file), "still here");
 }
 
+// --- MakeDirectory --------------------------------------------------------------
+
+// R-MKDIR-1.
+TYPED_TEST(FileSystemContractTest, MakeDirectoryCreatesAnEmptyDirectory) {
+  this->traits_.AddDirectory("d");
+  FERRY_ASSERT_OK(this->fs().MakeDirectory(P("d/new")));
+  const StatusOr<FileInfo> info = this->fs().Stat(P("d/new"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->type, FileType::kDirectory);
+  EXPECT_EQ(info->mode & 0700u, 0700u);  // 0755 less the umask
+  EXPECT_EQ(info->mode & ~0755u, 0u);
+  EXPECT_THAT(this->List("d/new"), IsEmpty());
+  EXPECT_THAT(this->List("d"), ElementsAre(HasName("new")));
+  // And it is usable at once.
+  FERRY_EXPECT_OK(this->Upload("d/new/f", "x"));
+  FERRY_EXPECT_OK(this->fs().MakeDirectory(P("d/new/deeper")));
+}
+
+// R-MKDIR-2: nothing that is there is replaced.
+TYPED_TEST(FileSystemContractTest, MakeDirectoryWhereSomethingIsIsAlreadyExists) {
+  this->traits_.AddFile("f", "keep");
+  this->traits_.AddDirectory("d");
+  this->traits_.AddFile("d/inner", "x");
+  this->traits_.AddSpecialFile("fifo");
+  for (const char* taken : {"f", "d", "fifo"}) {
+    SCOPED_TRACE(taken);
+    EXPECT_THAT(this->fs().MakeDirectory(P(taken)), StatusIs(StatusCode::kAlreadyExists));
+  }
+  EXPECT_EQ(this->traits_.ReadFile("f"), "keep");
+  EXPECT_THAT(this->List("d"), ElementsAre(HasName("inner")));
+  EXPECT_EQ(this->fs().Stat(P("fifo"))->type, FileType::kOther);
+}
+
+// R-MKDIR-1, R-PATH-13.
+TYPED_TEST(FileSystemContractTest, MakeDirectoryErrors) {
+  this->traits_.AddFile("f", "x");
+  EXPECT_THAT(this->fs().MakeDirectory(Path()), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().MakeDirectory(P("missing/new")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().MakeDirectory(P("f/new")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().Stat(P("missing")), StatusIs(StatusCode::kNotFound));
+}
+
+// --- RemoveDirectory ------------------------------------------------------------
+
+// R-RMDIR-1.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryRemovesAnEmptyDirectory) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/empty");
+  this->traits_.AddFile("d/f", "x");
+  FERRY_ASSERT_OK(this->fs().RemoveDirectory(P("d/empty")));
+  EXPECT_THAT(this->fs().Stat(P("d/empty")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->List("d"), ElementsAre(HasName("f")));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("d/empty")), StatusIs(StatusCode::kNotFound));
+  // A directory made by MakeDirectory can be removed again.
+  FERRY_ASSERT_OK(this->fs().MakeDirectory(P("again")));
+  FERRY_EXPECT_OK(this->fs().RemoveDirectory(P("again")));
+}
+
+// R-RMDIR-2: nothing in it is touched.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryOfANonEmptyDirectoryIsDirectoryNotEmpty) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/sub");
+  this->traits_.AddDirectory("only_dir");
+  this->traits_.AddDirectory("only_dir/inner");
+  this->traits_.AddFile("d/f", "keep");
+  EXPECT_THAT(this->fs().RemoveDirectory(P("d")), StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("only_dir")), StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_EQ(this->traits_.ReadFile("d/f"), "keep");
+  EXPECT_EQ(this->fs().Stat(P("only_dir/inner"))->type, FileType::kDirectory);
+}
+
+// R-RMDIR-3, R-PATH-13.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryErrors) {
+  this->traits_.AddFile("f", "x");
+  this->traits_.AddSpecialFile("fifo");
+  EXPECT_THAT(this->fs().RemoveDirectory(Path()), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("f")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("fifo")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("missing")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("missing/x")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().RemoveDirectory(P("f/x")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_EQ(this->traits_.ReadFile("f"), "x");
+  EXPECT_THAT(this->fs().Stat(Path()), IsOk());
+}
+
+// A listing open on a directory that is then removed ends, and does not crash.
+TYPED_TEST(FileSystemContractTest, RemoveDirectoryUnderAnOpenListing) {
+  this->traits_.AddDirectory("d");
+  StatusOr<std::unique_ptr<DirectoryStream>> stream = this->fs().OpenDirectory(P("d"));
+  ASSERT_THAT(stream, IsOk());
+  FERRY_ASSERT_OK(this->fs().RemoveDirectory(P("d")));
+  EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::optional<FileInfo>()));
+}
+
 // --- OpenForRead ----------------------------------------------------------------
 
 TYPED_TEST(FileSystemContractTest, ReadReturnsTheContents) {

@@ -187,6 +187,53 @@ TEST_F(PosixConfinementTest, RemoveOfAnEscapingLinkRemovesOnlyTheLink) {
   }
 }
 
+TEST_F(PosixConfinementTest, MakeDirectoryThroughAnEscapingLinkIsRefused) {
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->MakeDirectory(P(link).Child("newdir")), IsRefused());
+    EXPECT_THAT(fs_->MakeDirectory(P(link).Child("dir")), IsRefused());
+  }
+  EXPECT_THAT(fs_->MakeDirectory(P("evil/dir/newdir")), IsRefused());
+}
+
+// R-MKDIR-2: a link at the final component is never followed, even a dangling
+// one whose target would be created outside the root.
+TEST_F(PosixConfinementTest, MakeDirectoryOntoAnyLinkIsAlreadyExists) {
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->MakeDirectory(P(link)), StatusIs(StatusCode::kAlreadyExists));
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(root() / link)));
+  }
+  EXPECT_THAT(fs_->MakeDirectory(P("good")), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_FALSE(fs::exists(outside() / "newfile"));
+}
+
+TEST_F(PosixConfinementTest, RemoveDirectoryThroughAnEscapingLinkIsRefused) {
+  fs::create_directories(outside() / "empty");
+  const TreeSnapshot before = Snapshot("outside");
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->RemoveDirectory(P(link).Child("empty")), IsRefused());
+    EXPECT_THAT(fs_->RemoveDirectory(P(link).Child("dir")), IsRefused());
+  }
+  EXPECT_EQ(Snapshot("outside"), before);
+  fs::remove(outside() / "empty");  // TearDown compares with the tree before SetUp's end
+}
+
+// R-RMDIR-3: a link is never followed, and never removed, wherever it points.
+TEST_F(PosixConfinementTest, RemoveDirectoryOfAnyLinkIsNotADirectory) {
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->RemoveDirectory(P(link)), StatusIs(StatusCode::kNotADirectory));
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(root() / link)));
+  }
+  fs::create_directory(root() / "sub/empty");
+  fs::create_directory_symlink("sub/empty", root() / "to_empty");
+  EXPECT_THAT(fs_->RemoveDirectory(P("to_empty")), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_TRUE(fs::is_directory(root() / "sub/empty"));
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(root() / "to_empty")));
+}
+
 TEST_F(PosixConfinementTest, UploadThroughAnEscapingLinkIsRefused) {
   for (const char* link : kEscapingLinks) {
     SCOPED_TRACE(link);
@@ -372,6 +419,8 @@ TEST_F(PosixConfinementTest, ModeBitsGivePermissionDenied) {
   fs::create_directory(root() / "readonly");
   FERRY_ASSERT_OK(WriteFile(root() / "readonly/file", "x"));
   FERRY_ASSERT_OK(WriteFile(root() / "private", "x"));
+  fs::create_directory(root() / "locked/emptydir");
+  fs::create_directory(root() / "readonly/emptydir");
   fs::permissions(root() / "locked", fs::perms::none);    // may not be searched or read
   fs::permissions(root() / "readonly", fs::perms(0555));  // may not be written
   fs::permissions(root() / "private", fs::perms::none);   // may not be read
@@ -385,7 +434,12 @@ TEST_F(PosixConfinementTest, ModeBitsGivePermissionDenied) {
     EXPECT_THAT(fs_->OpenForRead(P("private")), denied);
     EXPECT_THAT(fs_->Remove(P("readonly/file")), denied);
     EXPECT_THAT(fs_->CreateUpload(P("readonly/new"), {}), denied);
+    EXPECT_THAT(fs_->MakeDirectory(P("locked/newdir")), denied);
+    EXPECT_THAT(fs_->MakeDirectory(P("readonly/newdir")), denied);
+    EXPECT_THAT(fs_->RemoveDirectory(P("locked/emptydir")), denied);
+    EXPECT_THAT(fs_->RemoveDirectory(P("readonly/emptydir")), denied);
   });
+  EXPECT_TRUE(fs::is_directory(root() / "readonly/emptydir"));
   EXPECT_TRUE(fs::exists(root() / "readonly/file"));
   EXPECT_FALSE(fs::exists(root() / "readonly/new"));
 }
@@ -445,6 +499,10 @@ TEST_F(PosixConfinementTest, SwappingADirectoryForALinkNeverEscapes) {
     }
     EXPECT_THAT(Upload("sw/new", "uploaded", /*overwrite=*/true), AnyOf(IsOk(), IsRefused()));
     EXPECT_THAT(fs_->Remove(P("sw/victim")), AnyOf(StatusIs(StatusCode::kNotFound), IsRefused()));
+    EXPECT_THAT(fs_->MakeDirectory(P("sw/newdir")),
+                AnyOf(IsOk(), StatusIs(StatusCode::kAlreadyExists), IsRefused()));
+    EXPECT_THAT(fs_->RemoveDirectory(P("sw/dir")),
+                AnyOf(StatusIs(StatusCode::kNotFound), IsRefused()));
   }
   swapper.request_stop();
   swapper.join();
