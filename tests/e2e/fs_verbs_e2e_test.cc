@@ -31,7 +31,7 @@ TEST_F(FsVerbsE2e, MkdirCreatesDirectoriesThatLsShowsAndUploadsFill) {
   FERRY_ASSERT_OK(WriteFile(local_ / "f.txt", "abc"));
   const ProcessResult run = RunSession(
       "mkdir docs \"with space\"\nmkdir docs/inner\n"
-      "upload f.txt docs/inner/f.txt\nls docs\n");
+      "upload f.txt docs/inner/f.txt\nls -l docs\n");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, IsEmpty());
   EXPECT_TRUE(std::filesystem::is_directory(root_ / "docs/inner"));
