@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", options.verbose, "Show the server's own words in error lines");
   app.add_flag("-q,--quiet", options.quiet,
                "No progress bar and no informational lines; only results and errors");
+  app.add_flag("--json", options.json,
+               "Write every result and error as one JSON object per line on standard output");
   std::string token_file;
   app.add_option("--token-file", token_file,
                  "Present the token in the first line of this file to servers that ask for one "

@@ -1,7 +1,6 @@
 #include "src/client/listing.h"
 
 #include <algorithm>
-#include <ctime>
 
 #include "src/base/text.h"
 #include "src/client/progress.h"
@@ -16,15 +15,6 @@ std::string ModeString(const FileInfo& info) {
   static constexpr char kBits[] = "rwxrwxrwx";
   for (int bit = 8; bit >= 0; --bit) out.push_back((info.mode >> bit) & 1 ? kBits[8 - bit] : '-');
   return out;
-}
-
-std::string LocalTime(int64_t unix_ns) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M", &local);
-  return text;
 }
 
 std::vector<std::string> FormatListing(const std::vector<FileInfo>& entries, bool long_format,

@@ -10,65 +10,11 @@
 #include "src/client/listing.h"
 #include "src/client/local_files.h"
 #include "src/client/progress.h"
+#include "src/client/time_text.h"
 #include "src/net/address.h"
 
 namespace ferry {
 namespace {
-
-// What each code means to a person at the prompt; the code itself is printed
-// too, for scripts and for searching the documentation.
-std::string_view Describe(StatusCode code) {
-  switch (code) {
-    case StatusCode::kNotFound:
-      return "no such file";
-    case StatusCode::kAlreadyExists:
-      return "already exists (use -f to overwrite)";
-    case StatusCode::kIsADirectory:
-      return "is a directory";
-    case StatusCode::kNotADirectory:
-      return "not a directory";
-    case StatusCode::kNotARegularFile:
-      return "not a regular file";
-    case StatusCode::kPermissionDenied:
-      return "permission denied";
-    case StatusCode::kNoSpace:
-      return "no space left";
-    case StatusCode::kIoError:
-      return "input/output error";
-    case StatusCode::kInvalidPath:
-      return "invalid path";
-    case StatusCode::kDirectoryNotEmpty:
-      return "directory not empty";
-    case StatusCode::kBusy:
-      return "busy, try again later";
-    case StatusCode::kInvalidArgument:
-      return "invalid argument";
-    case StatusCode::kSizeMismatch:
-      return "size mismatch, nothing was saved";
-    case StatusCode::kChecksumMismatch:
-      return "checksum mismatch, nothing was saved";
-    case StatusCode::kCancelled:
-      return "interrupted";
-    case StatusCode::kSourceChanged:
-      return "the file changed since the interrupted transfer; start it again";
-    case StatusCode::kTimeout:
-      return "timed out";
-    case StatusCode::kTooManyConnections:
-      return "server is full, try again later";
-    case StatusCode::kAuthenticationFailed:
-      return "wrong token";
-    case StatusCode::kAuthenticationRequired:
-      return "the server requires a token (--token-file)";
-    case StatusCode::kUnsupportedVersion:
-      return "server speaks another protocol version";
-    case StatusCode::kConnectionClosed:
-      return "connection closed";
-    case StatusCode::kUnavailable:
-      return "cannot connect";
-    default:
-      return "protocol error";
-  }
-}
 
 std::string BaseName(std::string_view path) {
   while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
@@ -95,8 +41,11 @@ std::string TakeFlags(std::vector<std::string>* args, const char* flags) {
 
 bool Has(std::string_view taken, char flag) { return taken.find(flag) != std::string_view::npos; }
 
-std::string Rate(uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
-  const double seconds = std::max(1e-6, std::chrono::duration<double>(elapsed).count());
+double Seconds(std::chrono::steady_clock::duration elapsed) {
+  return std::max(1e-6, std::chrono::duration<double>(elapsed).count());
+}
+
+std::string Rate(uint64_t bytes, double seconds) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.2f s, %.1f MB/s", seconds, bytes / seconds / 1e6);
   return text;
@@ -142,31 +91,26 @@ const Shell::Command Shell::kCommands[] = {
 };
 
 Shell::Shell(std::FILE* out, std::FILE* err, ShellOptions options)
-    : out_(out), err_(err), options_(std::move(options)) {}
+    : out_(out),
+      err_(err),
+      options_(std::move(options)),
+      output_(out, err, {options_.json, options_.quiet, options_.verbose}) {}
 
 Shell::~Shell() { Disconnect(); }
 
+Status Shell::Report(ShellError error) {
+  if (error.status.ok()) return error.status;
+  if (error.request == 0 && client_ != nullptr) error.request = client_->TakeErrorRequestNumber();
+  output_.Error(error);
+  return error.status;
+}
+
 Status Shell::Report(const Status& status, std::string_view subject) {
-  if (status.ok()) return status;
-  std::string line = "error: " + std::string(StatusCodeName(status.code())) + ": " +
-                     std::string(Describe(status.code()));
-  if (!subject.empty()) line += ": " + std::string(subject);
-  if (options_.verbose && !status.message().empty()) {
-    line += " (" + EscapeForDisplay(status.message()) + ")";
-  }
-  // The server's error names the request, as ferryd's log numbers it on this
-  // connection: "(request 4)" is the log line with id cN/4.
-  if (const uint64_t request = client_ ? client_->TakeErrorRequestNumber() : 0;
-      options_.verbose && request != 0) {
-    line += " (request " + std::to_string(request) + ")";
-  }
-  std::fprintf(err_, "%s\n", line.c_str());
-  std::fflush(err_);
-  return status;
+  return Report(ShellError{.status = status, .subject = std::string(subject)});
 }
 
 Status Shell::ReportPath(const Status& status, std::string_view path) {
-  return Report(status, QuoteForDisplay(path));
+  return Report(ShellError{.status = status, .path = std::string(path), .has_path = true});
 }
 
 void Shell::Disconnect() {
@@ -176,10 +120,12 @@ void Shell::Disconnect() {
 }
 
 Status Shell::RunLine(std::string_view line) {
+  output_.BeginCommand("");
   auto words = SplitCommandLine(line);
   if (!words.ok()) return Report(words.status(), "");
   if (words->empty()) return Status::Ok();
   const std::string name = (*words)[0];
+  output_.BeginCommand(name);
   Args args(words->begin() + 1, words->end());
   for (const Command& command : kCommands) {
     if (name != command.name) continue;
@@ -209,12 +155,12 @@ int Shell::Run(std::FILE* in) {
 
 int Shell::Run(LineReader& reader) {
   if (options_.interactive && !options_.quiet) {
-    std::fprintf(out_, "ferry 0.1.0 ready. Type help for the commands.\n");
+    output_.Chatter("ferry 0.1.0 ready. Type help for the commands.\n");
   }
   bool failed = false;
   while (!finished_) {
     std::string prompt;
-    if (options_.interactive) {
+    if (options_.interactive && !options_.json) {
       prompt = "ferry" + (server_.empty() ? "" : " " + server_) + "> ";
       std::fflush(out_);
     }
@@ -225,7 +171,7 @@ int Shell::Run(LineReader& reader) {
     // One command's output is complete before the next runs, even into a pipe.
     std::fflush(out_);
   }
-  if (options_.interactive && !finished_) std::fprintf(out_, "\n");
+  if (options_.interactive && !finished_) output_.Chatter("\n");
   Disconnect();
   return failed && !options_.interactive ? 1 : 0;
 }
@@ -275,20 +221,26 @@ Status Shell::Connme(const Args& args) {
     const Status& failed = client.status();
     // A reason that only repeats the code's description adds nothing.
     if ((options_.client.tls == nullptr && failed.code() == StatusCode::kUnavailable) ||
-        failed.message() == Describe(failed.code())) {
+        failed.message() == DescribeStatusCode(failed.code())) {
       return ReportPath(failed, target->ToString());
     }
-    Report(Status::Error(failed.code(), ""),
-           QuoteForDisplay(target->ToString()) + " (" + EscapeForDisplay(failed.message()) + ")")
-        .IgnoreError();  // the line is printed; the caller gets the full status
-    return failed;
+    return Report(ShellError{.status = failed,
+                             .path = target->ToString(),
+                             .has_path = true,
+                             .reason = failed.message()});
   }
   client_ = std::move(*client);
   server_ = target->ToString();
-  if (options_.quiet) return Status::Ok();
-  std::fprintf(out_, "connected to %s (%s, protocol %u)\n", server_.c_str(),
-               EscapeForDisplay(client_->welcome().server_name()).c_str(),
-               client_->welcome().version());
+  const v1::Welcome& welcome = client_->welcome();
+  JsonArray capabilities;
+  for (const std::string& capability : welcome.capabilities()) capabilities.Add(capability);
+  output_.Done(JsonObject()
+                   .Add("server", server_)
+                   .Add("server_name", welcome.server_name())
+                   .Add("protocol", welcome.version())
+                   .Add("capabilities", capabilities),
+               "connected to " + server_ + " (" + EscapeForDisplay(welcome.server_name()) +
+                   ", protocol " + std::to_string(welcome.version()) + ")\n");
   return Status::Ok();
 }
 
@@ -308,24 +260,35 @@ Status Shell::Ls(const Args& args) {
   if (!entries.ok()) return ReportPath(entries.status(), path);
   std::sort(entries->begin(), entries->end(),
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
-  for (const std::string& line :
-       FormatListing(*entries, Has(flags, 'l'), Has(flags, 'h'), &LocalTime)) {
-    std::fprintf(out_, "%s\n", line.c_str());
+  std::string text;
+  for (const std::string& line : FormatListing(
+           *entries, Has(flags, 'l'), Has(flags, 'h'),
+           [](int64_t unix_ns) { return FormatLocalTime(unix_ns, kListingTimeFormat); })) {
+    text += line + "\n";
   }
+  JsonArray listed;
+  for (const FileInfo& entry : *entries) {
+    listed.Add(JsonObject().Add("name", entry.name).Merge(FileFields(entry)));
+  }
+  output_.Answer(JsonObject().Add("path", path).Add("entries", listed), text);
   // Names that are not plain components are not shown as entries (R-SEC-5), but
   // the user is told, with the name escaped (R-SEC-6).
   for (const std::string& name : skipped) {
-    std::fprintf(err_, "warning: skipped an entry with an unsafe name: %s\n",
-                 QuoteForDisplay(name).c_str());
+    output_.Warning("unsafe-name-skipped",
+                    "skipped an entry with an unsafe name: " + QuoteForDisplay(name),
+                    JsonObject().Add("name", name));
   }
-  std::fflush(err_);
   return Status::Ok();
 }
 
 Status Shell::Rm(const Args& args) {
   Status result;
   for (const std::string& path : args) {
-    if (Status removed = client_->Remove(path); !removed.ok()) result = ReportPath(removed, path);
+    if (Status removed = client_->Remove(path); !removed.ok()) {
+      result = ReportPath(removed, path);
+    } else {
+      output_.Done(JsonObject().Add("path", path), "");
+    }
   }
   return result;
 }
@@ -336,7 +299,8 @@ Status Shell::Size(const Args& args) {
   if (info->type == FileType::kDirectory) {
     return ReportPath(Status::Error(StatusCode::kIsADirectory, "size of a directory"), args[0]);
   }
-  std::fprintf(out_, "%llu\n", static_cast<unsigned long long>(info->size));
+  output_.Answer(JsonObject().Add("path", args[0]).Add("size", info->size),
+                 std::to_string(info->size) + "\n");
   return Status::Ok();
 }
 
@@ -387,7 +351,7 @@ Status Shell::Get(const Args& raw_args, bool resume) {
     from = DownloadResume{file.kept_bytes(), file.kept_size(), file.kept_mtime_unix_ns(), &prefix};
     transfer.resume = &from;
   }
-  ProgressBar bar(err_, options_.progress && !options_.quiet);
+  ProgressBar bar(err_, options_.progress && !options_.quiet && !options_.json);
   transfer.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
   if (options_.interrupt != nullptr) {
     options_.interrupt->store(false);  // a Ctrl-C typed before this transfer is not for it
@@ -404,15 +368,8 @@ Status Shell::Get(const Args& raw_args, bool resume) {
     return ReportPath(result.status(), remote);
   }
   if (Status committed = file.Commit(); !committed.ok()) return ReportPath(committed, local);
-  if (options_.quiet) return Status::Ok();
-  const uint64_t moved = result->size - result->resumed_from;
-  std::string resumed;
-  if (result->resumed_from > 0) {
-    resumed = "resumed after " + std::to_string(result->resumed_from) + " bytes, ";
-  }
-  std::fprintf(out_, "downloaded %s -> %s: %llu bytes (%s%s)\n", QuoteForDisplay(remote).c_str(),
-               QuoteForDisplay(local).c_str(), static_cast<unsigned long long>(result->size),
-               resumed.c_str(), Rate(moved, std::chrono::steady_clock::now() - start).c_str());
+  ReportTransfer("downloaded", remote, local, *result,
+                 Seconds(std::chrono::steady_clock::now() - start));
   return Status::Ok();
 }
 
@@ -458,7 +415,7 @@ Status Shell::Put(const Args& raw_args, bool resume) {
     SaveUploadRecord(state, server_, remote, record).IgnoreError();
     return Status::Ok();
   };
-  ProgressBar bar(err_, options_.progress && !options_.quiet);
+  ProgressBar bar(err_, options_.progress && !options_.quiet && !options_.json);
   transfer.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
   if (options_.interrupt != nullptr) {
     options_.interrupt->store(false);  // a Ctrl-C typed before this transfer is not for it
@@ -476,16 +433,29 @@ Status Shell::Put(const Args& raw_args, bool resume) {
     return ReportPath(result.status(), remote);
   }
   if (!state.empty()) ForgetUploadRecord(state, server_, remote);
-  if (options_.quiet) return Status::Ok();
-  const uint64_t moved = result->size - result->resumed_from;
-  std::string resumed;
-  if (result->resumed_from > 0) {
-    resumed = "resumed after " + std::to_string(result->resumed_from) + " bytes, ";
-  }
-  std::fprintf(out_, "uploaded %s -> %s: %llu bytes (%s%s)\n", QuoteForDisplay(local).c_str(),
-               QuoteForDisplay(remote).c_str(), static_cast<unsigned long long>(result->size),
-               resumed.c_str(), Rate(moved, std::chrono::steady_clock::now() - start).c_str());
+  ReportTransfer("uploaded", local, remote, *result,
+                 Seconds(std::chrono::steady_clock::now() - start));
   return Status::Ok();
+}
+
+void Shell::ReportTransfer(std::string_view verb, std::string_view from, std::string_view to,
+                           const TransferResult& result, double seconds) {
+  const bool download = verb == "downloaded";
+  const uint64_t moved = result.size - result.resumed_from;
+  std::string resumed;
+  if (result.resumed_from > 0) {
+    resumed = "resumed after " + std::to_string(result.resumed_from) + " bytes, ";
+  }
+  output_.Done(JsonObject()
+                   .Add("remote", download ? from : to)
+                   .Add("local", download ? to : from)
+                   .Add("bytes", result.size)
+                   .Add("resumed_from", result.resumed_from)
+                   .Add("seconds", seconds)
+                   .Add("digest", DigestToHex(result.digest)),
+               std::string(verb) + " " + QuoteForDisplay(from) + " -> " + QuoteForDisplay(to) +
+                   ": " + std::to_string(result.size) + " bytes (" + resumed +
+                   Rate(moved, seconds) + ")\n");
 }
 
 Status Shell::Byebye(const Args&) {
@@ -495,21 +465,29 @@ Status Shell::Byebye(const Args&) {
   server_.clear();
   finished_ = true;
   if (!said.ok()) return Report(said, "");
-  if (!options_.quiet) std::fprintf(out_, "bye\n");
+  output_.Done(JsonObject(), "bye\n");
   return Status::Ok();
 }
 
 Status Shell::Help(const Args& args) {
+  JsonArray commands;
+  std::string text;
   for (const Command& command : kCommands) {
     if (!args.empty() && args[0] != command.name) continue;
-    std::fprintf(out_, "  %-30s %s\n", command.usage, command.summary);
-    if (!args.empty()) return Status::Ok();
+    commands.Add(JsonObject()
+                     .Add("name", command.name)
+                     .Add("usage", command.usage)
+                     .Add("summary", command.summary));
+    char line[512];
+    std::snprintf(line, sizeof(line), "  %-30s %s\n", command.usage, command.summary);
+    text += line;
   }
-  if (!args.empty()) {
+  if (!args.empty() && commands.empty()) {
     return Report(Status::Error(StatusCode::kInvalidArgument, "unknown command"),
                   "unknown command " + args[0]);
   }
-  std::fprintf(out_, "Quote names with spaces: upload \"my file.txt\"\n");
+  if (args.empty()) text += "Quote names with spaces: upload \"my file.txt\"\n";
+  output_.Answer(JsonObject().Add("commands", commands), text);
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "src/client/client.h"
 #include "src/client/completion.h"
 #include "src/client/line_reader.h"
+#include "src/client/shell_output.h"
 
 namespace ferry {
 
@@ -21,6 +22,9 @@ struct ShellOptions {
   bool verbose = false;      // add the server's own words to error lines
   bool quiet = false;        // no progress and no informational lines, only results and errors
   bool progress = false;     // draw a progress bar on `err` during transfers (a terminal)
+  // --json: every result, warning and error as one JSON object per line on
+  // `out` (shell_output.h), and nothing else there.
+  bool json = false;
   // Set (by Ctrl-C) to cancel the running transfer; cleared when one starts.
   std::atomic<bool>* interrupt = nullptr;
   ClientOptions client;
@@ -86,16 +90,23 @@ class Shell {
   Status StatCommand(const Args& args);
   Status Help(const Args& args);
 
-  // Prints the error line for `status` and returns `status`. `subject` says what
-  // it is about, verbatim; a path goes through ReportPath so it is escaped and
-  // quoted (the root, "", shows as "").
+  // Reports the failure through output_ (the error line, or a JSON object) and
+  // returns `status`. `subject` says what it is about, verbatim; a path goes
+  // through ReportPath so it is escaped and quoted in text (the root, "", shows
+  // as "") and is the error's "path" in JSON. The failed request's number is
+  // taken from the client.
   Status Report(const Status& status, std::string_view subject);
   Status ReportPath(const Status& status, std::string_view path);
+  Status Report(ShellError error);
+  // "downloaded A -> B: N bytes (...)" / the download or upload JSON object.
+  void ReportTransfer(std::string_view verb, std::string_view from, std::string_view to,
+                      const TransferResult& result, double seconds);
   void Disconnect();
 
   std::FILE* out_;
   std::FILE* err_;
   ShellOptions options_;
+  ShellOutput output_;  // every result, warning and error goes through it
   std::unique_ptr<Client> client_;
   std::string server_;  // "host:port" while connected
   std::unique_ptr<Completer> completer_;

@@ -4,13 +4,13 @@
 // its own error line, and the others are still done.
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <string>
 #include <system_error>
 
 #include "src/base/text.h"
 #include "src/client/shell.h"
+#include "src/client/time_text.h"
 #include "src/fs/errno_status.h"
 
 namespace ferry {
@@ -40,17 +40,6 @@ std::string ModeText(uint32_t mode) {
   return text + ")";
 }
 
-// Local time to the second, with the zone, so that it can be compared with
-// what `date` prints.
-std::string LocalTimeText(int64_t unix_ns) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[64];
-  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S %z", &local);
-  return text;
-}
-
 }  // namespace
 
 Status Shell::StatCommand(const Args& args) {
@@ -61,15 +50,12 @@ Status Shell::StatCommand(const Args& args) {
       result = ReportPath(info.status(), path);
       continue;
     }
-    std::fprintf(out_,
-                 "    path: %s\n"
-                 "    type: %s\n"
-                 "    size: %llu bytes\n"
-                 "    mode: %s\n"
-                 "modified: %s\n",
-                 QuoteForDisplay(path).c_str(), std::string(TypeName(info->type)).c_str(),
-                 static_cast<unsigned long long>(info->size), ModeText(info->mode).c_str(),
-                 LocalTimeText(info->mtime_unix_ns).c_str());
+    std::string text = "    path: " + QuoteForDisplay(path) + "\n";
+    text += "    type: " + std::string(TypeName(info->type)) + "\n";
+    text += "    size: " + std::to_string(info->size) + " bytes\n";
+    text += "    mode: " + ModeText(info->mode) + "\n";
+    text += "modified: " + FormatLocalTime(info->mtime_unix_ns, kStatTimeFormat) + "\n";
+    output_.Answer(JsonObject().Add("path", path).Merge(FileFields(*info)), text);
   }
   return result;
 }
@@ -77,7 +63,11 @@ Status Shell::StatCommand(const Args& args) {
 Status Shell::Mkdir(const Args& args) {
   Status result;
   for (const std::string& path : args) {
-    if (Status made = client_->MakeDirectory(path); !made.ok()) result = ReportPath(made, path);
+    if (Status made = client_->MakeDirectory(path); !made.ok()) {
+      result = ReportPath(made, path);
+    } else {
+      output_.Done(JsonObject().Add("path", path), "");
+    }
   }
   return result;
 }
@@ -95,6 +85,8 @@ Status Shell::Lcd(const Args& args) {
   std::error_code ec;
   std::filesystem::current_path(dir, ec);
   if (ec) return ReportPath(ErrnoToStatus(ec.value(), "lcd"), dir);
+  const std::filesystem::path here = std::filesystem::current_path(ec);
+  output_.Done(JsonObject().Add("path", ec ? dir : here.string()), "");
   return Status::Ok();
 }
 
@@ -102,7 +94,7 @@ Status Shell::Lpwd(const Args&) {
   std::error_code ec;
   const std::filesystem::path here = std::filesystem::current_path(ec);
   if (ec) return Report(ErrnoToStatus(ec.value(), "lpwd"), "");
-  std::fprintf(out_, "%s\n", EscapeForDisplay(here.string()).c_str());
+  output_.Answer(JsonObject().Add("path", here.string()), EscapeForDisplay(here.string()) + "\n");
   return Status::Ok();
 }
 
@@ -111,6 +103,8 @@ Status Shell::Rmdir(const Args& args) {
   for (const std::string& path : args) {
     if (Status removed = client_->RemoveDirectory(path); !removed.ok()) {
       result = ReportPath(removed, path);
+    } else {
+      output_.Done(JsonObject().Add("path", path), "");
     }
   }
   return result;

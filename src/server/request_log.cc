@@ -4,8 +4,8 @@
 #include <cinttypes>
 #include <ctime>
 
+#include "src/base/json_writer.h"
 #include "src/base/text.h"
-#include "src/base/utf8.h"
 
 namespace ferry {
 namespace {
@@ -42,53 +42,6 @@ std::string Milliseconds(std::chrono::steady_clock::duration duration) {
 
 std::string RequestId::ToString() const {
   return number == 0 ? connection : connection + "/" + std::to_string(number);
-}
-
-std::string RequestLog::JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x80) {
-      uint32_t code_point = 0;
-      const size_t length = DecodeUtf8(text, i, &code_point);
-      if (length == 0) {
-        // Not UTF-8: JSON text must be, so the byte becomes U+FFFD.
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(text.substr(i, length));
-        i += length;
-      }
-      continue;
-    }
-    switch (byte) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (byte < 0x20 || byte == 0x7f) {
-          char escape[8];
-          std::snprintf(escape, sizeof(escape), "\\u%04x", byte);
-          out += escape;
-        } else {
-          out += static_cast<char>(byte);
-        }
-    }
-    ++i;
-  }
-  return out + "\"";
 }
 
 std::string RequestLog::NewConnectionId() {

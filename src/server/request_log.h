@@ -44,17 +44,12 @@ class RequestLog {
   // or as JSON
   //   {"time":"…","peer":"127.0.0.1:5000","id":"c3/1","cmd":"download","path":"a b",
   //    "bytes":5,"result":"OK","message":"","ms":0.400}
-  // Names are escaped, so a client cannot forge a line or a terminal sequence.
+  // Names are escaped, so a client cannot forge a line or a terminal sequence;
+  // JSON strings are written by JsonString (src/base/json_writer.h).
   static std::string FormatRequest(const std::string& peer, const RequestId& id,
                                    const RequestRecord& record);
   static std::string FormatRequestJson(const std::string& time, const std::string& peer,
                                        const RequestId& id, const RequestRecord& record);
-
-  // `text` as a JSON string literal, quotes included. Control characters, quotes
-  // and backslashes are escaped; bytes that are not valid UTF-8 become \u00XX
-  // escapes of the byte value, so every line is valid JSON whatever a client sent
-  // and the original bytes can still be told apart.
-  static std::string JsonString(std::string_view text);
 
  private:
   void WriteLine(const std::string& line);

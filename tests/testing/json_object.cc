@@ -1,6 +1,7 @@
 #include "tests/testing/json_object.h"
 
 #include <cstdint>
+#include <utility>
 
 #include "src/base/utf8.h"
 
@@ -47,10 +48,10 @@ class Reader {
       return String(&out->text);
     } else if (c == '{') {
       out->kind = JsonMember::Kind::kObject;
-      ok = Object(nullptr);
+      ok = Object(&out->members);
     } else if (c == '[') {
       out->kind = JsonMember::Kind::kArray;
-      ok = Array();
+      ok = Array(&out->elements);
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       out->kind = JsonMember::Kind::kNumber;
       ok = Number();
@@ -77,7 +78,7 @@ class Reader {
       if (!Take(':')) return Fail("':' expected");
       JsonMember value;
       if (!Value(&value)) return false;
-      if (members != nullptr && !members->emplace(name, value).second) {
+      if (!members->emplace(name, std::move(value)).second) {
         return Fail("member \"" + name + "\" repeated");
       }
     } while (Take(','));
@@ -91,12 +92,13 @@ class Reader {
     return true;
   }
 
-  bool Array() {
+  bool Array(std::vector<JsonMember>* elements) {
     if (!Take('[')) return Fail("'[' expected");
     if (Take(']')) return true;
     do {
-      JsonMember ignored;
-      if (!Value(&ignored)) return false;
+      JsonMember element;
+      if (!Value(&element)) return false;
+      elements->push_back(std::move(element));
     } while (Take(','));
     return Take(']') || Fail("']' or ',' expected");
   }

@@ -33,21 +33,6 @@ RequestRecord Record(std::string path) {
   return record;
 }
 
-TEST(RequestLogJson, QuotesBackslashesAndControlBytesAreEscaped) {
-  EXPECT_EQ(RequestLog::JsonString("a\"b\\c"), R"("a\"b\\c")");
-  EXPECT_EQ(RequestLog::JsonString("\n\r\t"), R"("\n\r\t")");
-  EXPECT_EQ(RequestLog::JsonString(std::string("\x01\x1b[2J\x7f", 6)),
-            R"("\u0001\u001b[2J\u007f")");
-  EXPECT_EQ(RequestLog::JsonString(std::string("nul\0!", 5)), R"("nul\u0000!")");
-}
-
-TEST(RequestLogJson, ValidUtf8IsKeptAndInvalidBytesBecomeReplacementCharacters) {
-  EXPECT_EQ(RequestLog::JsonString("caf\xc3\xa9 \xe2\x82\xac"), "\"caf\xc3\xa9 \xe2\x82\xac\"");
-  // A lone continuation byte, a truncated sequence, an overlong '/', a surrogate.
-  EXPECT_EQ(RequestLog::JsonString("\x80|\xc3|\xc0\xaf|\xed\xa0\x80"),
-            R"("\ufffd|\ufffd|\ufffd\ufffd|\ufffd\ufffd\ufffd")");
-}
-
 TEST(RequestLogJson, EveryByteValueInAPathGivesAValidLineWithThePathDecodable) {
   std::string path;
   for (int byte = 1; byte < 0x80; ++byte) path += static_cast<char>(byte);

@@ -8,6 +8,7 @@
 
 #include "src/client/listing.h"
 #include "src/client/progress.h"
+#include "src/client/time_text.h"
 
 namespace ferry {
 namespace {
@@ -117,13 +118,26 @@ TEST(FormatListing, ControlCharactersInNamesAreEscaped) {
   EXPECT_EQ(long_lines[0].find('\x1b'), std::string::npos) << long_lines[0];
 }
 
-TEST(LocalTime, FormatsInTheLocalZone) {
+TEST(FormatLocalTime, FormatsInTheLocalZoneWithTheFormatGiven) {
   setenv("TZ", "UTC", 1);
   tzset();
-  EXPECT_EQ(LocalTime(0), "1970-01-01 00:00");
+  EXPECT_EQ(FormatLocalTime(0, kListingTimeFormat), "1970-01-01 00:00");
+  EXPECT_EQ(FormatLocalTime(1'500'000'000, kStatTimeFormat), "1970-01-01 00:00:01 +0000");
   setenv("TZ", "JST-9", 1);  // UTC+9 as a POSIX rule: no zone database needed
   tzset();
-  EXPECT_EQ(LocalTime(0), "1970-01-01 09:00");
+  EXPECT_EQ(FormatLocalTime(0, kListingTimeFormat), "1970-01-01 09:00");
+  EXPECT_EQ(FormatLocalTime(0, kStatTimeFormat), "1970-01-01 09:00:00 +0900");
+  unsetenv("TZ");
+  tzset();
+}
+
+TEST(FormatUtcTime, IsRfc3339WithAllNineDigitsWhateverTheZone) {
+  setenv("TZ", "JST-9", 1);
+  tzset();
+  EXPECT_EQ(FormatUtcTime(0), "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(FormatUtcTime(1'741'776'067'123'456'789), "2025-03-12T10:41:07.123456789Z");
+  // Before the epoch the seconds round down and the fraction counts up from them.
+  EXPECT_EQ(FormatUtcTime(-1), "1969-12-31T23:59:59.999999999Z");
   unsetenv("TZ");
   tzset();
 }
