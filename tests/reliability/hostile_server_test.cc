@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -34,6 +35,7 @@
 #include "src/codec/messages.h"
 #include "src/net/socket.h"
 #include "tests/reliability/tally.h"
+#include "tests/testing/json_object.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -657,6 +659,47 @@ TEST(HostileServerTest, FerryPrintsServerTextOnlyEscaped) {
   auto snapshot = cwd.Snapshot();
   FERRY_ASSERT_OK(snapshot.status());
   EXPECT_TRUE(snapshot->empty());
+}
+
+// R-SEC-5, R-SEC-6 with --json: each skipped name is a warning object on
+// stdout carrying the name exactly as sent, every line is valid JSON with
+// nothing raw in it, and the server's error is an object too.
+TEST(HostileServerTest, FerryJsonReportsEachSkippedNameAsAWarningObject) {
+  FakeServer server(After(Welcome(), ListingReplies));
+  TempDir cwd;
+  const ProcessResult result =
+      RunClient("connme " + server.address_text() + "\nls\nsize missing.txt\n", cwd.path(), {},
+                RunClientOptions{{"--json"}, std::chrono::seconds(60)});
+  ASSERT_FALSE(result.timed_out) << result;
+  EXPECT_THAT(result.out, IsDisplaySafe()) << result;
+  EXPECT_EQ(result.err, "") << result;
+  std::vector<std::string> listed;
+  std::vector<std::string> skipped;
+  std::string error_code;
+  for (size_t start = 0; start < result.out.size();) {
+    const size_t end = result.out.find('\n', start);
+    ASSERT_NE(end, std::string::npos) << result;
+    std::map<std::string, testing::JsonMember> object;
+    std::string error;
+    ASSERT_TRUE(testing::ParseJsonObject(result.out.substr(start, end - start), &object, &error))
+        << error << ": " << result;
+    if (object.count("entries") != 0) {
+      for (const auto& entry : object.at("entries").elements) {
+        listed.push_back(entry.members.at("name").text);
+      }
+    }
+    if (object.count("warning") != 0) {
+      EXPECT_EQ(object.at("command").text, "ls");
+      EXPECT_EQ(object.at("warning").members.at("kind").text, "unsafe-name-skipped");
+      skipped.push_back(object.at("warning").members.at("name").text);
+    }
+    if (object.count("error") != 0) error_code = object.at("error").members.at("code").text;
+    start = end + 1;
+  }
+  // The shell sorts by name, bytewise.
+  EXPECT_THAT(listed, ElementsAre(kValidButEscaped[0], "ok.txt", kValidButEscaped[1]));
+  EXPECT_EQ(skipped, UnsafeNames());
+  EXPECT_EQ(error_code, "NOT_FOUND");
 }
 
 // ---------------------------------------------------------------------------
