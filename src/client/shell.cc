@@ -368,7 +368,7 @@ Status Shell::Get(const Args& raw_args, bool resume) {
     return ReportPath(result.status(), remote);
   }
   if (Status committed = file.Commit(); !committed.ok()) return ReportPath(committed, local);
-  ReportTransfer("downloaded", remote, local, *result,
+  ReportTransfer(/*download=*/true, remote, local, *result,
                  Seconds(std::chrono::steady_clock::now() - start));
   return Status::Ok();
 }
@@ -433,29 +433,30 @@ Status Shell::Put(const Args& raw_args, bool resume) {
     return ReportPath(result.status(), remote);
   }
   if (!state.empty()) ForgetUploadRecord(state, server_, remote);
-  ReportTransfer("uploaded", local, remote, *result,
+  ReportTransfer(/*download=*/false, remote, local, *result,
                  Seconds(std::chrono::steady_clock::now() - start));
   return Status::Ok();
 }
 
-void Shell::ReportTransfer(std::string_view verb, std::string_view from, std::string_view to,
+void Shell::ReportTransfer(bool download, std::string_view remote, std::string_view local,
                            const TransferResult& result, double seconds) {
-  const bool download = verb == "downloaded";
   const uint64_t moved = result.size - result.resumed_from;
   std::string resumed;
   if (result.resumed_from > 0) {
     resumed = "resumed after " + std::to_string(result.resumed_from) + " bytes, ";
   }
+  const std::string from = QuoteForDisplay(download ? remote : local);
+  const std::string to = QuoteForDisplay(download ? local : remote);
   output_.Done(JsonObject()
-                   .Add("remote", download ? from : to)
-                   .Add("local", download ? to : from)
+                   .Add("remote", remote)
+                   .Add("local", local)
                    .Add("bytes", result.size)
                    .Add("resumed_from", result.resumed_from)
                    .Add("seconds", seconds)
                    .Add("digest", DigestToHex(result.digest)),
-               std::string(verb) + " " + QuoteForDisplay(from) + " -> " + QuoteForDisplay(to) +
-                   ": " + std::to_string(result.size) + " bytes (" + resumed +
-                   Rate(moved, seconds) + ")\n");
+               std::string(download ? "downloaded " : "uploaded ") + from + " -> " + to + ": " +
+                   std::to_string(result.size) + " bytes (" + resumed + Rate(moved, seconds) +
+                   ")\n");
 }
 
 Status Shell::Byebye(const Args&) {

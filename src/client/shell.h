@@ -98,8 +98,9 @@ class Shell {
   Status Report(const Status& status, std::string_view subject);
   Status ReportPath(const Status& status, std::string_view path);
   Status Report(ShellError error);
-  // "downloaded A -> B: N bytes (...)" / the download or upload JSON object.
-  void ReportTransfer(std::string_view verb, std::string_view from, std::string_view to,
+  // A finished transfer: "downloaded A -> B: N bytes (...)" (or "uploaded"),
+  // or its JSON object (remote, local, bytes, resumed_from, seconds, digest).
+  void ReportTransfer(bool download, std::string_view remote, std::string_view local,
                       const TransferResult& result, double seconds);
   void Disconnect();
 
