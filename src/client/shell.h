@@ -36,7 +36,8 @@ class Shell {
   ~Shell();
 
   // Runs one command line; a failure is reported on `err` as one line,
-  // "error: CODE: what went wrong: path", and returned.
+  // "error: CODE: what went wrong: path" (with --json: an object on `out`), and
+  // returned.
   Status RunLine(std::string_view line);
 
   // Reads and runs lines until end of input or byebye. Returns the exit status:
