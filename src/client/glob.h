@@ -26,7 +26,9 @@ bool GlobMatch(std::string_view pattern, std::string_view name);
 // ResolveRemotePath does, then each component that holds a wildcard is matched
 // against a listing (`list`, root-relative directories) of the directories
 // matched so far. Names starting with '.' match only a pattern that starts
-// with '.'; a component before the last matches directories only. The result
+// with '.'; a component before the last matches directories only. A component
+// without wildcards is joined as typed, unchecked (the request that uses the
+// path gets the server's answer). The result
 // is sorted, root-relative paths; no match at all is kNotFound ("no match").
 StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd,
                                                        std::string_view typed,
