@@ -76,8 +76,8 @@ bool GlobMatch(std::string_view pattern, std::string_view name) {
       }
       size_t end = 0;
       bool matched = false;
-      if (pc == '[' && MatchBracket(pattern, p, static_cast<unsigned char>(name[n]), &end,
-                                    &matched)) {
+      if (pc == '[' &&
+          MatchBracket(pattern, p, static_cast<unsigned char>(name[n]), &end, &matched)) {
         if (matched) {
           p = end;
           ++n;
@@ -98,8 +98,7 @@ bool GlobMatch(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
-StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd,
-                                                       std::string_view typed,
+StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd, std::string_view typed,
                                                        const DirectoryLister& list) {
   struct Part {
     std::string name;

@@ -30,8 +30,7 @@ bool GlobMatch(std::string_view pattern, std::string_view name);
 // without wildcards is joined as typed, unchecked (the request that uses the
 // path gets the server's answer). The result
 // is sorted, root-relative paths; no match at all is kNotFound ("no match").
-StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd,
-                                                       std::string_view typed,
+StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd, std::string_view typed,
                                                        const DirectoryLister& list);
 
 // Expands a typed local argument with glob(3) against the local file system

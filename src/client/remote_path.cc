@@ -30,9 +30,8 @@ std::string ResolveRemotePath(std::string_view cwd, std::string_view typed) {
     if (!path.empty()) path.push_back('/');
     path += component;
   }
-  const bool names_a_directory =
-      typed_components.empty() || typed.ends_with('/') || typed_components.back() == "." ||
-      typed_components.back() == "..";
+  const bool names_a_directory = typed_components.empty() || typed.ends_with('/') ||
+                                 typed_components.back() == "." || typed_components.back() == "..";
   if (names_a_directory && !path.empty()) path.push_back('/');
   return path;
 }

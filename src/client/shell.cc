@@ -109,8 +109,9 @@ const Shell::Command Shell::kCommands[] = {
     {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, "",
      false, &Shell::Connme, "-"},
     {"ls", "ls [-l] [-h] [PATH]",
-     "list a directory (default: the root); -l: mode, size, time; -h: sizes in K, M, G", 0, 1, "lh",
-     true, &Shell::Ls, "R"},
+     "list a directory (default: the working directory); -l: mode, size, time; -h: sizes in K, M, "
+     "G",
+     0, 1, "lh", true, &Shell::Ls, "R"},
     {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, "", true, &Shell::Rm, "R"},
     {"size", "size PATH", "print a file's size in bytes", 1, 1, "", true, &Shell::Size, "R"},
     {"download", "download [-f] [-a] [-r] REMOTE... [LOCAL]",
@@ -142,8 +143,8 @@ const Shell::Command Shell::kCommands[] = {
     {"cd", "cd [DIR]", "change the remote directory (default: the root)", 0, 1, "", true,
      &Shell::Cd, "R"},
     {"pwd", "pwd", "print the remote directory", 0, 0, "", true, &Shell::Pwd},
-    {"lls", "lls [-l] [-h] [DIR]", "list a local directory (default: the local one), as ls does",
-     0, 1, "lh", false, &Shell::Lls, "L"},
+    {"lls", "lls [-l] [-h] [DIR]", "list a local directory (default: the local one), as ls does", 0,
+     1, "lh", false, &Shell::Lls, "L"},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help,
      "C"},
@@ -510,6 +511,9 @@ Status Shell::Help(const Args& args) {
                   "unknown command " + args[0]);
   }
   std::fprintf(out_, "Quote names with spaces: upload \"my file.txt\"\n");
+  std::fprintf(out_,
+               "Remote paths are relative to the working directory (cd, pwd); * ? [...] "
+               "expand unless quoted: download *.log, rm '*.tmp'\n");
   return Status::Ok();
 }
 

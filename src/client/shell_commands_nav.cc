@@ -109,8 +109,7 @@ Status Shell::RunArguments(const std::vector<std::string>& words) {
 }
 
 StatusOr<Shell::Args> Shell::PrepareArguments(const Command& command,
-                                              const std::vector<CommandWord>& words,
-                                              size_t flags) {
+                                              const std::vector<CommandWord>& words, size_t flags) {
   Args args;
   for (size_t i = 0; i < flags; ++i) args.push_back(words[i].text);
   const std::string_view kinds = command.arg_kinds;
@@ -128,7 +127,8 @@ StatusOr<Shell::Args> Shell::PrepareArguments(const Command& command,
               ? ExpandRemotePattern(remote_cwd_, word.text,
                                     [this](const std::string& dir) { return ListRemoteNames(dir); })
               : ExpandLocalPattern(word.text);
-      if (!matches.ok()) return Report(matches.status(), QuoteForDisplay(word.text) + " (no match)");
+      if (!matches.ok())
+        return Report(matches.status(), QuoteForDisplay(word.text) + " (no match)");
       args.insert(args.end(), matches->begin(), matches->end());
     } else if (kind == 'R') {
       args.push_back(ResolveRemotePath(remote_cwd_, word.text));  // R-CWD-1
@@ -224,7 +224,7 @@ Status Shell::Transfer(const Args& args, bool download) {
     Args single;
     if (force) single.push_back("-f");
     single.push_back(from);
-    single.push_back(to);
+    if (!to.empty()) single.push_back(to);  // else the file keeps its name, here
     return download ? Get(single, resume) : Put(single, resume);
   };
   if (!Has(flags, 'r') && sources.size() == 1) return one(sources[0], target);
@@ -244,8 +244,8 @@ Status Shell::Transfer(const Args& args, bool download) {
     }
   } else {
     // Several files go into a directory, each keeping its name.
-    const std::string dir = download ? (target.empty() ? "." : target)
-                                     : std::string(WithoutTrailingSlash(target));
+    const std::string dir =
+        download ? (target.empty() ? "." : target) : std::string(WithoutTrailingSlash(target));
     if (download && !IsLocalDirectory(dir)) {
       return ReportPath(Status::Error(StatusCode::kNotADirectory, "several files need a directory"),
                         dir);
@@ -259,8 +259,8 @@ Status Shell::Transfer(const Args& args, bool download) {
       }
     }
     for (const std::string& source : sources) {
-      const std::string name = download ? RemoteBaseName(source)
-                                        : std::filesystem::path(source).filename().string();
+      const std::string name =
+          download ? RemoteBaseName(source) : std::filesystem::path(source).filename().string();
       const std::string to = download ? dir + "/" + name : JoinRemotePath(dir, name);
       const Status copied = one(source, to);
       if (!copied.ok()) {
@@ -389,12 +389,11 @@ Status Shell::UploadTree(const std::string& local, const std::string& target, bo
     pending.pop_back();
     if (Status made = client_->MakeDirectory(dir); !made.ok()) {
       // A directory that is already there is filled; anything else is not.
-      auto info = made.code() == StatusCode::kAlreadyExists ? client_->Stat(dir)
-                                                            : StatusOr<FileInfo>(made);
+      auto info =
+          made.code() == StatusCode::kAlreadyExists ? client_->Stat(dir) : StatusOr<FileInfo>(made);
       if (!info.ok() || info->type != FileType::kDirectory) {
         const Status failed =
-            info.ok() ? Status::Error(StatusCode::kNotADirectory, "exists, not a directory")
-                      : made;
+            info.ok() ? Status::Error(StatusCode::kNotADirectory, "exists, not a directory") : made;
         tally->Fail(failed);
         ReportPath(failed, dir).IgnoreError();
         continue;

@@ -137,7 +137,8 @@ class InteractiveE2e : public E2eTest {
     return client;
   }
 
-  std::string Prompt() const { return "ferry " + server_.address() + "> "; }
+  // At the root of the served tree (R-CWD-4).
+  std::string Prompt() const { return "ferry " + server_.address() + ":/> "; }
 
   const std::filesystem::path state_ = top_.Path("state");
 };
@@ -155,6 +156,29 @@ TEST_F(InteractiveE2e, TabCompletesARemoteNameAndTheCompletedCommandRuns) {
   ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
   EXPECT_THAT(ReadFile(local_ / "quarterly report.pdf"), IsOkAndHolds(std::string("numbers")));
 
+  client->Type("byebye\r");
+  EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
+}
+
+// R-CWD-4: the prompt shows the remote working directory, and Tab completes
+// names relative to it.
+TEST_F(InteractiveE2e, PromptShowsTheWorkingDirectoryAndTabCompletesInIt) {
+  std::filesystem::create_directories(root_ / "docs/deep");
+  FERRY_ASSERT_OK(WriteFile(root_ / "docs/deep/memo.txt", "memo"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "mismatch.txt", "x"));
+  auto client = StartConnected();
+
+  client->Type("cd docs\r");
+  ASSERT_TRUE(client->WaitFor("ferry " + server_.address() + ":/docs> ")) << client->screen();
+  client->Type("download de\t");
+  ASSERT_TRUE(client->WaitFor("ep/")) << client->screen();
+  client->Type("m\t");
+  ASSERT_TRUE(client->WaitFor("emo.txt ")) << client->screen();
+  client->Type("\r");
+  ASSERT_TRUE(client->WaitFor("downloaded docs/deep/memo.txt")) << client->screen();
+  EXPECT_THAT(ReadFile(local_ / "memo.txt"), IsOkAndHolds(std::string("memo")));
+  client->Type("cd\r");
+  ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
   client->Type("byebye\r");
   EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
 }

@@ -94,9 +94,9 @@ TEST_F(NavE2e, CdIntoAFileOrAMissingDirectoryFailsAndStaysPut) {
   FERRY_ASSERT_OK(WriteFile(root_ / "docs/file.txt", "x"));
   const ProcessResult run = RunSession("cd docs\ncd file.txt\ncd missing\ncd /nope\npwd\n");
   EXPECT_NE(run.exit_code, 0) << run;
-  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_A_DIRECTORY: "),
-                                          StartsWith("error: NOT_FOUND: "),
-                                          StartsWith("error: NOT_FOUND: ")))
+  EXPECT_THAT(Lines(run.err),
+              ElementsAre(StartsWith("error: NOT_A_DIRECTORY: "), StartsWith("error: NOT_FOUND: "),
+                          StartsWith("error: NOT_FOUND: ")))
       << run;
   EXPECT_THAT(Lines(run.out), Contains("/docs")) << run;
   EXPECT_THAT(Lines(run.out), Not(Contains("/docs/file.txt"))) << run;
@@ -166,9 +166,9 @@ TEST_F(NavE2e, WildcardDownloadFetchesEveryMatchAndQuotedPatternsAreNames) {
   EXPECT_FALSE(std::filesystem::exists(local_ / ".h.log"));
   EXPECT_FALSE(std::filesystem::exists(local_ / "nowhere"));
   EXPECT_THAT(Lines(run.out), Contains("downloaded 2 files, 5 bytes, 0 failed"));
-  EXPECT_THAT(Lines(run.err), ElementsAre(AllOf(StartsWith("error: NOT_FOUND: "),
-                                                HasSubstr("*.pdf (no match)")),
-                                          StartsWith("error: NOT_A_DIRECTORY: ")))
+  EXPECT_THAT(Lines(run.err),
+              ElementsAre(AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("*.pdf (no match)")),
+                          StartsWith("error: NOT_A_DIRECTORY: ")))
       << run;
 }
 
@@ -186,11 +186,10 @@ TEST_F(NavE2e, WildcardUploadSendsEveryLocalMatch) {
   EXPECT_THAT(ReadFile(root_ / "up/two.txt"), IsOkAndHolds("22"));
   EXPECT_FALSE(std::filesystem::exists(root_ / "up/skip.bin"));
   // The second upload into the same place finds the files there (no -f).
-  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: ALREADY_EXISTS: "),
-                                          StartsWith("error: ALREADY_EXISTS: "),
-                                          StartsWith("error: NOT_FOUND: "),
-                                          AllOf(StartsWith("error: NOT_FOUND: "),
-                                                HasSubstr("(no match)"))))
+  EXPECT_THAT(Lines(run.err),
+              ElementsAre(StartsWith("error: ALREADY_EXISTS: "),
+                          StartsWith("error: ALREADY_EXISTS: "), StartsWith("error: NOT_FOUND: "),
+                          AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("(no match)"))))
       << run;
   EXPECT_THAT(Lines(run.out), Contains("uploaded 0 files, 0 bytes, 2 failed"));
 }
@@ -235,7 +234,8 @@ TEST_F(NavE2e, RecursiveDownloadCopiesTheTreeAndSkipsSymlinks) {
 TEST_F(NavE2e, RecursiveUploadCopiesTheTreeAndSkipsSymlinks) {
   MakeTree(local_ / "tree");
   std::filesystem::create_directories(root_ / "docs");
-  const ProcessResult run = RunSession("upload -r tree\ncd docs\nput -r tree\nupload -r tree new\n");
+  const ProcessResult run =
+      RunSession("upload -r tree\ncd docs\nput -r tree\nupload -r tree new\n");
   EXPECT_EQ(run.exit_code, 0) << run;
   auto want = SnapshotTree(local_ / "tree");
   ASSERT_THAT(want, IsOk());
@@ -290,7 +290,8 @@ TEST_F(NavE2e, RecursiveDownloadNeverWritesThroughALocalSymlink) {
 TEST_F(NavE2e, RecursiveTransferOfAFileIsRefused) {
   FERRY_ASSERT_OK(WriteFile(root_ / "f.txt", "x"));
   FERRY_ASSERT_OK(WriteFile(local_ / "g.txt", "x"));
-  const ProcessResult run = RunSession("download -r f.txt\nupload -r g.txt\ndownload -r -a f.txt\n");
+  const ProcessResult run =
+      RunSession("download -r f.txt\nupload -r g.txt\ndownload -r -a f.txt\n");
   EXPECT_NE(run.exit_code, 0) << run;
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_A_DIRECTORY: "),
                                           StartsWith("error: NOT_A_DIRECTORY: "),

@@ -67,8 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(Literal, GlobMatchTable,
                          ::testing::Values(MatchCase{"abc", "abc", true},
-                                           MatchCase{"abc", "abd", false},
-                                           MatchCase{"", "", true}, MatchCase{"", "a", false},
+                                           MatchCase{"abc", "abd", false}, MatchCase{"", "", true},
+                                           MatchCase{"", "a", false},
                                            MatchCase{"a\\b", "a\\b", true}));
 
 TEST(HasWildcard, SeesStarQuestionAndBracket) {
@@ -83,22 +83,21 @@ class ExpandRemotePatternTest : public ::testing::Test {
  protected:
   ExpandRemotePatternTest() {
     tree_[""] = {{"a.log", false}, {"b.log", false}, {".hidden.log", false}, {"c.txt", false},
-                 {"logs", true}, {"logs2", true}, {"file.log", true}};
+                 {"logs", true},   {"logs2", true},  {"file.log", true}};
     tree_["logs"] = {{"x.log", false}, {"y.txt", false}};
     tree_["logs2"] = {{"z.log", false}};
   }
 
   StatusOr<std::vector<std::string>> Expand(std::string_view cwd, std::string_view typed) {
-    return ExpandRemotePattern(cwd, typed,
-                               [this](const std::string& dir)
-                                   -> StatusOr<std::vector<CompletionEntry>> {
-                                 listed_.push_back(dir);
-                                 auto found = tree_.find(dir);
-                                 if (found == tree_.end()) {
-                                   return Status::Error(StatusCode::kNotFound, dir);
-                                 }
-                                 return found->second;
-                               });
+    return ExpandRemotePattern(
+        cwd, typed, [this](const std::string& dir) -> StatusOr<std::vector<CompletionEntry>> {
+          listed_.push_back(dir);
+          auto found = tree_.find(dir);
+          if (found == tree_.end()) {
+            return Status::Error(StatusCode::kNotFound, dir);
+          }
+          return found->second;
+        });
   }
 
   std::map<std::string, std::vector<CompletionEntry>> tree_;

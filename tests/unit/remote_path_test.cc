@@ -36,20 +36,20 @@ TEST_P(ResolveRemotePathTable, ResolvesLexicallyToARootRelativePath) {
   EXPECT_EQ(ResolveRemotePath(GetParam().cwd, GetParam().typed), GetParam().sent);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Relative, ResolveRemotePathTable,
-    ::testing::Values(ResolveCase{"", "a.txt", "a.txt"}, ResolveCase{"docs", "a.txt", "docs/a.txt"},
-                      ResolveCase{"docs/img", "x/y", "docs/img/x/y"},
-                      ResolveCase{"docs", "./a.txt", "docs/a.txt"},
-                      ResolveCase{"docs", "x//y", "docs/x/y"},
-                      ResolveCase{"docs", "sub/", "docs/sub/"},
-                      ResolveCase{"docs", "*.log", "docs/*.log"}));
+INSTANTIATE_TEST_SUITE_P(Relative, ResolveRemotePathTable,
+                         ::testing::Values(ResolveCase{"", "a.txt", "a.txt"},
+                                           ResolveCase{"docs", "a.txt", "docs/a.txt"},
+                                           ResolveCase{"docs/img", "x/y", "docs/img/x/y"},
+                                           ResolveCase{"docs", "./a.txt", "docs/a.txt"},
+                                           ResolveCase{"docs", "x//y", "docs/x/y"},
+                                           ResolveCase{"docs", "sub/", "docs/sub/"},
+                                           ResolveCase{"docs", "*.log", "docs/*.log"}));
 
-INSTANTIATE_TEST_SUITE_P(
-    Absolute, ResolveRemotePathTable,
-    ::testing::Values(ResolveCase{"docs", "/a.txt", "a.txt"}, ResolveCase{"docs", "/", ""},
-                      ResolveCase{"docs/img", "/other/x", "other/x"},
-                      ResolveCase{"docs", "//x", "x"}));
+INSTANTIATE_TEST_SUITE_P(Absolute, ResolveRemotePathTable,
+                         ::testing::Values(ResolveCase{"docs", "/a.txt", "a.txt"},
+                                           ResolveCase{"docs", "/", ""},
+                                           ResolveCase{"docs/img", "/other/x", "other/x"},
+                                           ResolveCase{"docs", "//x", "x"}));
 
 // A directory by its form keeps one trailing '/', so "into" and "as" differ;
 // the root stays "".
