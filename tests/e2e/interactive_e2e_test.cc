@@ -244,6 +244,29 @@ TEST_F(InteractiveE2e, CtrlCCancelsADownloadTheServerIsToldAndTheShellGoesOn) {
   EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
 }
 
+// Ctrl-C during download -r ends the whole command, not just the file being
+// copied: the files after it are not started.
+TEST_F(InteractiveE2e, CtrlCStopsARecursiveDownload) {
+  std::filesystem::create_directories(root_ / "tree");
+  { std::ofstream huge(root_ / "tree/a-huge.bin", std::ios::binary); }
+  std::filesystem::resize_file(root_ / "tree/a-huge.bin", 4ull << 30);
+  FERRY_ASSERT_OK(WriteFile(root_ / "tree/b-small.txt", "small"));
+  auto client = StartConnected();
+
+  client->Type("download -r tree\r");
+  ASSERT_TRUE(client->WaitFor("ETA")) << client->screen();
+  client->Type("\x03");
+  ASSERT_TRUE(client->WaitFor("error: CANCELLED: interrupted: tree/a-huge.bin"))
+      << client->screen();
+  ASSERT_TRUE(client->WaitFor("downloaded 0 files, 0 bytes, 1 failed")) << client->screen();
+  ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
+  EXPECT_FALSE(std::filesystem::exists(local_ / "tree/b-small.txt"));
+  EXPECT_FALSE(std::filesystem::exists(local_ / "tree/a-huge.bin"));
+  EXPECT_THAT(server_.Log(), Not(HasSubstr("b-small.txt")));
+  client->Type("byebye\r");
+  EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
+}
+
 TEST_F(InteractiveE2e, CtrlCCancelsAnUploadAndTheServerKeepsNoFile) {
   { std::ofstream huge(local_ / "huge.bin", std::ios::binary); }
   std::filesystem::resize_file(local_ / "huge.bin", 4ull << 30);
