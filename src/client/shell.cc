@@ -109,8 +109,8 @@ const Shell::Command Shell::kCommands[] = {
     {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, "",
      false, &Shell::Connme, "-"},
     {"ls", "ls [-l] [-h] [PATH]",
-     "list a directory (default: the working directory); -l: mode, size, time; -h: sizes in K, M, "
-     "G",
+     "list a directory (default: the working directory); -l: mode, size, time; "
+     "-h: sizes in K, M, G",
      0, 1, "lh", true, &Shell::Ls, "R"},
     {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, "", true, &Shell::Rm, "R"},
     {"size", "size PATH", "print a file's size in bytes", 1, 1, "", true, &Shell::Size, "R"},

@@ -3,6 +3,7 @@
 // directory (spec 6.12), lls, wildcards, and recursive transfers.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <regex>
@@ -284,6 +285,25 @@ TEST_F(NavE2e, RecursiveDownloadNeverWritesThroughALocalSymlink) {
   EXPECT_THAT(Lines(run.err), Contains(StartsWith("error: NOT_A_DIRECTORY: ")));
   EXPECT_THAT(SnapshotTree(outside_), IsOkAndHolds(IsEmpty()));
   EXPECT_THAT(ReadFile(local_ / "tree/a.txt"), IsOkAndHolds("alpha"));
+}
+
+// R-CWD-6: a local name the protocol cannot carry fails alone, and a special
+// file is skipped with a warning; the rest of the tree still goes.
+TEST_F(NavE2e, RecursiveUploadReportsUnsendableNamesAndSkipsSpecialFiles) {
+  std::filesystem::create_directories(local_ / "tree");
+  FERRY_ASSERT_OK(WriteFile(local_ / "tree/ok.txt", "fine"));
+  FERRY_ASSERT_OK(WriteFile(local_ / "tree/bad\nname", "x"));
+  ASSERT_EQ(mkfifo((local_ / "tree/pipe").c_str(), 0600), 0);
+  const ProcessResult run = RunSession("upload -r tree\n");
+  EXPECT_NE(run.exit_code, 0) << run;
+  EXPECT_THAT(ReadFile(root_ / "tree/ok.txt"), IsOkAndHolds("fine"));
+  EXPECT_THAT(
+      Lines(run.err),
+      ElementsAre(AllOf(StartsWith("error: INVALID_PATH: "), HasSubstr("bad\\x0aname")),
+                  AllOf(StartsWith("warning: skipped a special file: "), HasSubstr("tree/pipe"))))
+      << run;
+  EXPECT_THAT(Lines(run.out), Contains("uploaded 1 files, 4 bytes, 1 failed"));
+  EXPECT_THAT(SnapshotTree(root_ / "tree"), IsOkAndHolds(::testing::SizeIs(1)));
 }
 
 // download -r of a file, and -r with -a, are refused.
