@@ -62,6 +62,7 @@ TEST_F(NavE2e, EveryVerbResolvesPathsAgainstTheWorkingDirectory) {
       "cd docs\npwd\nmkdir new\nupload f.txt\nupload f.txt new/g.txt\nls new\n"
       "size new/g.txt\nstat f.txt\ndownload new/g.txt got.txt\nget f.txt got2.txt\n"
       "put f.txt new/h.txt\nrm new/h.txt\nmkdir new/inner\nrmdir new/inner\n"
+      "reget new/g.txt got4.txt\nreput -f f.txt\nreput f.txt new/r.txt\n"
       "cd new\npwd\ndownload ../f.txt got3.txt\ncd ..\npwd\ncd /docs/new\ncd\npwd\n");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, IsEmpty());
@@ -70,7 +71,8 @@ TEST_F(NavE2e, EveryVerbResolvesPathsAgainstTheWorkingDirectory) {
   EXPECT_FALSE(std::filesystem::exists(root_ / "docs/new/h.txt"));
   EXPECT_FALSE(std::filesystem::exists(root_ / "docs/new/inner"));
   EXPECT_FALSE(std::filesystem::exists(root_ / "f.txt"));
-  for (const char* got : {"got.txt", "got2.txt", "got3.txt"}) {
+  EXPECT_THAT(ReadFile(root_ / "docs/new/r.txt"), IsOkAndHolds("hello"));
+  for (const char* got : {"got.txt", "got2.txt", "got3.txt", "got4.txt"}) {
     EXPECT_THAT(ReadFile(local_ / got), IsOkAndHolds("hello")) << got;
   }
   const std::vector<std::string> out = Lines(run.out);
