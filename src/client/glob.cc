@@ -137,7 +137,10 @@ StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd, std
       for (const CompletionEntry& entry : *entries) {
         if (entry.name.starts_with('.') && !part.name.starts_with('.')) continue;
         if (!last && !entry.directory) continue;
-        if (GlobMatch(part.name, entry.name)) next.push_back(JoinRemotePath(dir, entry.name));
+        if (!GlobMatch(part.name, entry.name)) continue;
+        // A matched directory keeps a trailing '/', as ResolveRemotePath marks
+        // one, so that a command given many names can pass over directories.
+        next.push_back(JoinRemotePath(dir, entry.name) + (last && entry.directory ? "/" : ""));
       }
     }
     std::sort(next.begin(), next.end());

@@ -28,8 +28,9 @@ bool GlobMatch(std::string_view pattern, std::string_view name);
 // matched so far. Names starting with '.' match only a pattern that starts
 // with '.'; a component before the last matches directories only. A component
 // without wildcards is joined as typed, unchecked (the request that uses the
-// path gets the server's answer). The result
-// is sorted, root-relative paths; no match at all is kNotFound ("no match").
+// path gets the server's answer). The result is sorted, root-relative paths, a
+// directory matched by the last component marked with a trailing '/'; no match
+// at all is kNotFound ("no match").
 StatusOr<std::vector<std::string>> ExpandRemotePattern(std::string_view cwd, std::string_view typed,
                                                        const DirectoryLister& list);
 

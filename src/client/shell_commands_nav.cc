@@ -259,6 +259,12 @@ Status Shell::Transfer(const Args& args, bool download) {
       }
     }
     for (const std::string& source : sources) {
+      // As sftp does, a wildcard's directories are passed over without -r.
+      if (download ? source.ends_with('/') : IsLocalDirectory(source)) {
+        std::fprintf(err_, "warning: skipped a directory (-r copies directories): %s\n",
+                     QuoteForDisplay(source).c_str());
+        continue;
+      }
       const std::string name =
           download ? RemoteBaseName(source) : std::filesystem::path(source).filename().string();
       const std::string to = download ? dir + "/" + name : JoinRemotePath(dir, name);

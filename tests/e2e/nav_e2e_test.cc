@@ -156,8 +156,9 @@ TEST_F(NavE2e, WildcardDownloadFetchesEveryMatchAndQuotedPatternsAreNames) {
   FERRY_ASSERT_OK(WriteFile(root_ / "logs/c.txt", "c"));
   FERRY_ASSERT_OK(WriteFile(root_ / "logs/*.log", "star"));
   std::filesystem::create_directories(local_ / "into");
+  std::filesystem::create_directories(root_ / "logs/a-dir.log");
   const ProcessResult run = RunSession(
-      "cd logs\ndownload [ab].log\ndownload \"*.log\" star1\ndownload '*.log' star2\n"
+      "cd logs\ndownload [ab]*.log\ndownload \"*.log\" star1\ndownload '*.log' star2\n"
       "download *.pdf\ndownload [ab].log into\ndownload [ab].log nowhere\n");
   EXPECT_NE(run.exit_code, 0) << run;
   EXPECT_THAT(ReadFile(local_ / "a.log"), IsOkAndHolds("aa"));
@@ -169,9 +170,13 @@ TEST_F(NavE2e, WildcardDownloadFetchesEveryMatchAndQuotedPatternsAreNames) {
   EXPECT_FALSE(std::filesystem::exists(local_ / ".h.log"));
   EXPECT_FALSE(std::filesystem::exists(local_ / "nowhere"));
   EXPECT_THAT(Lines(run.out), Contains("downloaded 2 files, 5 bytes, 0 failed"));
-  EXPECT_THAT(Lines(run.err),
-              ElementsAre(AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("*.pdf (no match)")),
-                          StartsWith("error: NOT_A_DIRECTORY: ")))
+  // Without -r, a directory the wildcard matched is passed over, as in sftp.
+  EXPECT_FALSE(std::filesystem::exists(local_ / "a-dir.log"));
+  EXPECT_THAT(
+      Lines(run.err),
+      ElementsAre(AllOf(StartsWith("warning: skipped a directory"), HasSubstr("logs/a-dir.log/")),
+                  AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("*.pdf (no match)")),
+                  StartsWith("error: NOT_A_DIRECTORY: ")))
       << run;
 }
 
@@ -182,6 +187,7 @@ TEST_F(NavE2e, WildcardUploadSendsEveryLocalMatch) {
   FERRY_ASSERT_OK(WriteFile(local_ / "one.txt", "1"));
   FERRY_ASSERT_OK(WriteFile(local_ / "two.txt", "22"));
   FERRY_ASSERT_OK(WriteFile(local_ / "skip.bin", "x"));
+  std::filesystem::create_directories(local_ / "dir.txt");
   const ProcessResult run =
       RunSession("upload *.txt up\ncd up\nupload *.txt\nupload \"*.txt\"\nupload *.pdf\n");
   EXPECT_NE(run.exit_code, 0) << run;
@@ -189,10 +195,13 @@ TEST_F(NavE2e, WildcardUploadSendsEveryLocalMatch) {
   EXPECT_THAT(ReadFile(root_ / "up/two.txt"), IsOkAndHolds("22"));
   EXPECT_FALSE(std::filesystem::exists(root_ / "up/skip.bin"));
   // The second upload into the same place finds the files there (no -f).
-  EXPECT_THAT(Lines(run.err),
-              ElementsAre(StartsWith("error: ALREADY_EXISTS: "),
-                          StartsWith("error: ALREADY_EXISTS: "), StartsWith("error: NOT_FOUND: "),
-                          AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("(no match)"))))
+  EXPECT_FALSE(std::filesystem::exists(root_ / "up/dir.txt"));
+  EXPECT_THAT(
+      Lines(run.err),
+      ElementsAre(StartsWith("warning: skipped a directory"),
+                  StartsWith("warning: skipped a directory"), StartsWith("error: ALREADY_EXISTS: "),
+                  StartsWith("error: ALREADY_EXISTS: "), StartsWith("error: NOT_FOUND: "),
+                  AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("(no match)"))))
       << run;
   EXPECT_THAT(Lines(run.out), Contains("uploaded 0 files, 0 bytes, 2 failed"));
 }
