@@ -112,6 +112,10 @@ class Shell {
                       TreeTally* tally);
   Status UploadTree(const std::string& local, const std::string& target, bool force,
                     TreeTally* tally);
+  // One file of many through Get or Put, counted in `tally`. `to` is the
+  // local file for a download, the remote path for an upload.
+  Status CopyOne(bool download, const std::string& from, const std::string& to, bool force,
+                 bool resume, TreeTally* tally);
   // Resolves each remote argument against remote_cwd_ and expands unquoted
   // wildcards, as command's arg_kinds say; `flags` leading words are flags.
   StatusOr<Args> PrepareArguments(const Command& command, const std::vector<CommandWord>& words,

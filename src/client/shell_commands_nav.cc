@@ -268,16 +268,8 @@ Status Shell::Transfer(const Args& args, bool download) {
       const std::string name =
           download ? RemoteBaseName(source) : std::filesystem::path(source).filename().string();
       const std::string to = download ? dir + "/" + name : JoinRemotePath(dir, name);
-      const Status copied = one(source, to);
-      if (!copied.ok()) {
-        tally.Fail(copied);
-        if (copied.code() == StatusCode::kCancelled || !client_->connected()) break;
-        continue;
-      }
-      ++tally.files;
-      std::error_code ec;
-      const uint64_t size = std::filesystem::file_size(download ? to : source, ec);
-      if (!ec) tally.bytes += size;
+      const Status copied = CopyOne(download, source, to, force, resume, &tally);
+      if (copied.code() == StatusCode::kCancelled || !client_->connected()) break;
     }
   }
   if (!options_.quiet) {
@@ -289,6 +281,25 @@ Status Shell::Transfer(const Args& args, bool download) {
   return tally.first_failure;
 }
 
+Status Shell::CopyOne(bool download, const std::string& from, const std::string& to, bool force,
+                      bool resume, TreeTally* tally) {
+  Args single;
+  if (force) single.push_back("-f");
+  single.push_back(from);
+  single.push_back(to);
+  const Status copied = download ? Get(single, resume) : Put(single, resume);
+  if (!copied.ok()) {
+    tally->Fail(copied);
+    return copied;
+  }
+  ++tally->files;
+  // The bytes now in place: the local file, on either side of the transfer.
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(download ? to : from, ec);
+  if (!ec) tally->bytes += size;
+  return Status::Ok();
+}
+
 Status Shell::DownloadTree(const std::string& remote, const std::string& target, bool force,
                            TreeTally* tally) {
   const std::string top(WithoutTrailingSlash(remote));
@@ -297,16 +308,15 @@ Status Shell::DownloadTree(const std::string& remote, const std::string& target,
     tally->Fail(info.status());
     return ReportPath(info.status(), top);
   }
-  if (info->type != FileType::kDirectory) {
-    const Status status = Status::Error(StatusCode::kNotADirectory, "download -r of a file");
-    tally->Fail(status);
-    return ReportPath(status, top);
-  }
-  // Into LOCAL as a new directory named like the remote one when LOCAL exists,
-  // as LOCAL itself otherwise (cp -r).
+  // Into LOCAL under the remote name when LOCAL is an existing directory, as
+  // LOCAL itself otherwise (cp -r).
   const std::string base = target.empty() ? "." : target;
   std::filesystem::path local_top = base;
   if (IsLocalDirectory(base) && !top.empty()) local_top /= RemoteBaseName(top);
+  if (info->type != FileType::kDirectory) {
+    // A file among the sources (download -r *) is copied as it is.
+    return CopyOne(/*download=*/true, top, local_top.string(), force, /*resume=*/false, tally);
+  }
   std::vector<std::pair<std::string, std::filesystem::path>> pending = {{top, local_top}};
   while (!pending.empty() && client_->connected()) {
     auto [dir, local_dir] = std::move(pending.back());
@@ -342,20 +352,9 @@ Status Shell::DownloadTree(const std::string& remote, const std::string& target,
       if (entry.type == FileType::kDirectory) {
         pending.emplace_back(path, local);
       } else if (entry.type == FileType::kRegular) {
-        Args single;
-        if (force) single.push_back("-f");
-        single.push_back(path);
-        single.push_back(local.string());
-        const Status copied = Get(single, /*resume=*/false);
-        if (!copied.ok()) {
-          tally->Fail(copied);
-          if (copied.code() == StatusCode::kCancelled || !client_->connected()) return copied;
-          continue;
-        }
-        ++tally->files;
-        std::error_code ec;
-        const uint64_t size = std::filesystem::file_size(local, ec);
-        if (!ec) tally->bytes += size;
+        const Status copied =
+            CopyOne(/*download=*/true, path, local.string(), force, /*resume=*/false, tally);
+        if (copied.code() == StatusCode::kCancelled || !client_->connected()) return copied;
       } else {
         std::fprintf(err_, "warning: skipped %s: %s\n",
                      entry.type == FileType::kSymlink ? "a symbolic link" : "a special file",
@@ -371,23 +370,28 @@ Status Shell::UploadTree(const std::string& local, const std::string& target, bo
                          TreeTally* tally) {
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::symlink_status(local, ec);
-  if (ec || !std::filesystem::is_directory(status)) {
-    const Status failed = ec ? ErrnoToStatus(ec.value(), "lstat")
-                             : Status::Error(StatusCode::kNotADirectory, "upload -r of a file");
+  if (ec || !(std::filesystem::is_directory(status) || std::filesystem::is_regular_file(status))) {
+    const Status failed =
+        ec ? ErrnoToStatus(ec.value(), "lstat")
+           : Status::Error(StatusCode::kNotARegularFile, "neither a directory nor a regular file");
     tally->Fail(failed);
     return ReportPath(failed, local);
   }
-  // The directory's own name, also for "." or "dir/".
+  // The source's own name, also for "." or "dir/".
   const std::filesystem::path normal = std::filesystem::absolute(local, ec).lexically_normal();
   const std::string name = (normal.has_filename() ? normal : normal.parent_path()).filename();
-  // Into REMOTE as a new directory named like the local one when REMOTE is an
-  // existing directory, as REMOTE itself otherwise.
+  // Into REMOTE under the local name when REMOTE is an existing directory, as
+  // REMOTE itself otherwise.
   const std::string base(WithoutTrailingSlash(target));
   std::string remote_top = base;
   if (base.empty()) {
     remote_top = name;
   } else if (auto info = client_->Stat(base); info.ok() && info->type == FileType::kDirectory) {
     remote_top = JoinRemotePath(base, name);
+  }
+  if (std::filesystem::is_regular_file(status)) {
+    // A file among the sources (upload -r *) is copied as it is.
+    return CopyOne(/*download=*/false, local, remote_top, force, /*resume=*/false, tally);
   }
   std::vector<std::pair<std::filesystem::path, std::string>> pending = {{local, remote_top}};
   while (!pending.empty() && client_->connected()) {
@@ -427,19 +431,9 @@ Status Shell::UploadTree(const std::string& local, const std::string& target, bo
       if (std::filesystem::is_directory(type)) {
         pending.emplace_back(entry.path(), path);
       } else if (std::filesystem::is_regular_file(type)) {
-        Args single;
-        if (force) single.push_back("-f");
-        single.push_back(entry.path().string());
-        single.push_back(path);
-        const Status copied = Put(single, /*resume=*/false);
-        if (!copied.ok()) {
-          tally->Fail(copied);
-          if (copied.code() == StatusCode::kCancelled || !client_->connected()) return copied;
-          continue;
-        }
-        ++tally->files;
-        const uint64_t size = std::filesystem::file_size(entry.path(), ec);
-        if (!ec) tally->bytes += size;
+        const Status copied = CopyOne(/*download=*/false, entry.path().string(), path, force,
+                                      /*resume=*/false, tally);
+        if (copied.code() == StatusCode::kCancelled || !client_->connected()) return copied;
       } else {
         std::fprintf(err_, "warning: skipped %s: %s\n",
                      std::filesystem::is_symlink(type) ? "a symbolic link" : "a special file",

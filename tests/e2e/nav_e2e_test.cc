@@ -317,15 +317,24 @@ TEST_F(NavE2e, RecursiveUploadReportsUnsendableNamesAndSkipsSpecialFiles) {
   EXPECT_THAT(SnapshotTree(root_ / "tree"), IsOkAndHolds(::testing::SizeIs(1)));
 }
 
-// download -r of a file, and -r with -a, are refused.
-TEST_F(NavE2e, RecursiveTransferOfAFileIsRefused) {
-  FERRY_ASSERT_OK(WriteFile(root_ / "f.txt", "x"));
-  FERRY_ASSERT_OK(WriteFile(local_ / "g.txt", "x"));
+// -r copies a file among its sources as it is (download -r * takes the
+// files and the trees); -r with -a is refused.
+TEST_F(NavE2e, RecursiveTransferTakesFilesAndTreesAlike) {
+  MakeTree(root_ / "remote/tree");
+  FERRY_ASSERT_OK(WriteFile(root_ / "remote/f.txt", "file"));
+  FERRY_ASSERT_OK(WriteFile(local_ / "g.txt", "gee"));
+  std::filesystem::create_directories(local_ / "got");
   const ProcessResult run =
-      RunSession("download -r f.txt\nupload -r g.txt\ndownload -r -a f.txt\n");
+      RunSession("cd remote\ndownload -r * got\nupload -r g.txt\ndownload -r -a f.txt\n");
   EXPECT_NE(run.exit_code, 0) << run;
-  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_A_DIRECTORY: "),
-                                          StartsWith("error: NOT_A_DIRECTORY: "),
+  EXPECT_THAT(ReadFile(local_ / "got/f.txt"), IsOkAndHolds("file"));
+  auto want = SnapshotTree(root_ / "remote/tree");
+  ASSERT_THAT(want, IsOk());
+  EXPECT_THAT(SnapshotTree(local_ / "got/tree"), IsOkAndHolds(WithoutSymlinks(*want)));
+  EXPECT_THAT(ReadFile(root_ / "remote/g.txt"), IsOkAndHolds("gee"));
+  EXPECT_THAT(Lines(run.out), Contains("downloaded 4 files, 22 bytes, 0 failed"));
+  EXPECT_THAT(Lines(run.out), Contains("uploaded 1 files, 3 bytes, 0 failed"));
+  EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("warning: skipped a symbolic link: "),
                                           StartsWith("error: INVALID_ARGUMENT: ")))
       << run;
 }
