@@ -51,7 +51,7 @@ std::string EscapeForDisplay(std::string_view text) {
 
 std::string QuoteForDisplay(std::string_view text) {
   std::string escaped = EscapeForDisplay(text);
-  if (!escaped.empty() && escaped.find_first_of(" \"") == std::string::npos) return escaped;
+  if (!escaped.empty() && escaped.find_first_of(" \"'") == std::string::npos) return escaped;
   std::string out = "\"";
   for (char c : escaped) {
     if (c == '"') out.push_back('\\');

@@ -17,7 +17,7 @@ namespace ferry {
 std::string EscapeForDisplay(std::string_view text);
 
 // Like EscapeForDisplay, and additionally wraps the result in double quotes when
-// it is empty or holds a space or a double quote, so it reads as one argument
+// it is empty or holds a space or a quote mark, so it reads as one argument
 // of the ferry command line.
 std::string QuoteForDisplay(std::string_view text);
 

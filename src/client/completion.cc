@@ -14,7 +14,7 @@ struct PartialWord {
 // the finished words and the word being typed (possibly empty, at the cursor).
 void SplitPartial(std::string_view line, std::vector<std::string>* done, PartialWord* last) {
   bool in_word = false;
-  bool quoted = false;
+  char quote = 0;  // '"' or '\'' while inside quotes
   bool escaped = false;
   PartialWord current;
   for (size_t i = 0; i < line.size(); ++i) {
@@ -24,14 +24,20 @@ void SplitPartial(std::string_view line, std::vector<std::string>* done, Partial
       in_word = true;
       current = PartialWord{i, ""};
     }
-    if (escaped) {
+    if (quote == '\'') {
+      if (c == '\'') {
+        quote = 0;
+      } else {
+        current.text.push_back(c);
+      }
+    } else if (escaped) {
       current.text.push_back(c);
       escaped = false;
     } else if (c == '\\') {
       escaped = true;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (!quoted && (c == ' ' || c == '\t')) {
+    } else if (c == '"' || (c == '\'' && quote == 0)) {
+      quote = quote == 0 ? c : 0;
+    } else if (quote == 0 && (c == ' ' || c == '\t')) {
       done->push_back(current.text);
       in_word = false;
     } else {
@@ -59,7 +65,12 @@ std::string CommonPrefix(const std::vector<std::string>& candidates) {
 std::string EscapeWord(std::string_view word) {
   std::string out;
   for (const char c : word) {
-    if (c == ' ' || c == '\t' || c == '"' || c == '\\' || c == '#') out.push_back('\\');
+    // Quote marks and separators would be read as syntax; wildcard characters
+    // would be expanded (an escaped word never is).
+    if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\\' || c == '#' || c == '*' ||
+        c == '?' || c == '[') {
+      out.push_back('\\');
+    }
     out.push_back(c);
   }
   return out;

@@ -10,6 +10,7 @@
 #include "src/client/listing.h"
 #include "src/client/local_files.h"
 #include "src/client/progress.h"
+#include "src/client/remote_path.h"
 #include "src/client/time_text.h"
 #include "src/net/address.h"
 
@@ -57,25 +58,27 @@ const Shell::Command Shell::kCommands[] = {
     {"connme", "connme [HOST[:PORT]]", "connect to a server (default 127.0.0.1:7373)", 0, 1, "",
      false, &Shell::Connme, "-"},
     {"ls", "ls [-l] [-h] [PATH]",
-     "list a directory (default: the root); -l: mode, size, time; -h: sizes in K, M, G", 0, 1, "lh",
-     true, &Shell::Ls, "R"},
+     "list a directory (default: the working directory); -l: mode, size, time; "
+     "-h: sizes in K, M, G",
+     0, 1, "lh", true, &Shell::Ls, "R"},
     {"rm", "rm PATH...", "delete files", 1, SIZE_MAX, "", true, &Shell::Rm, "R"},
     {"size", "size PATH", "print a file's size in bytes", 1, 1, "", true, &Shell::Size, "R"},
-    {"download", "download [-f] [-a] REMOTE [LOCAL]",
-     "copy a server file here (-f: replace an existing local file; -a: resume an interrupted one)",
-     1, 2, "fa", true, &Shell::Download, "RL"},
+    {"download", "download [-f] [-a] [-r] REMOTE... [LOCAL]",
+     "copy server files here (-f: replace an existing local file; -a: resume an interrupted one; "
+     "-r: whole directories); several go into the directory LOCAL",
+     1, 2, "far", true, &Shell::Download, "RL", true},
     {"reget", "reget [-f] REMOTE [LOCAL]", "resume an interrupted download (download -a)", 1, 2,
      "f", true, &Shell::Reget, "RL"},
-    {"upload", "upload [-f] [-a] LOCAL [REMOTE]",
-     "copy a local file to the server (-f: replace an existing remote file; -a: resume an "
-     "interrupted one)",
-     1, 2, "fa", true, &Shell::Upload, "LR"},
+    {"upload", "upload [-f] [-a] [-r] LOCAL... [REMOTE]",
+     "copy local files to the server (-f: replace an existing remote file; -a: resume an "
+     "interrupted one; -r: whole directories); several go into the directory REMOTE",
+     1, 2, "far", true, &Shell::Upload, "LR", true},
     {"reput", "reput [-f] LOCAL [REMOTE]", "resume an interrupted upload (upload -a)", 1, 2, "f",
      true, &Shell::Reput, "LR"},
-    {"get", "get [-f] [-a] REMOTE [LOCAL]", "the same as download", 1, 2, "fa", true,
-     &Shell::Download, "RL"},
-    {"put", "put [-f] [-a] LOCAL [REMOTE]", "the same as upload", 1, 2, "fa", true, &Shell::Upload,
-     "LR"},
+    {"get", "get [-f] [-a] [-r] REMOTE... [LOCAL]", "the same as download", 1, 2, "far", true,
+     &Shell::Download, "RL", true},
+    {"put", "put [-f] [-a] [-r] LOCAL... [REMOTE]", "the same as upload", 1, 2, "far", true,
+     &Shell::Upload, "LR", true},
     {"stat", "stat PATH...", "describe files: type, size, permissions, modification time", 1,
      SIZE_MAX, "", true, &Shell::StatCommand, "R"},
     {"mkdir", "mkdir PATH...", "create directories (each parent must exist)", 1, SIZE_MAX, "", true,
@@ -85,6 +88,12 @@ const Shell::Command Shell::kCommands[] = {
     {"lcd", "lcd [DIR]", "change the local directory (default: your home)", 0, 1, "", false,
      &Shell::Lcd, "L"},
     {"lpwd", "lpwd", "print the local directory", 0, 0, "", false, &Shell::Lpwd},
+    // The remote working directory and the local listing (shell_commands_nav.cc).
+    {"cd", "cd [DIR]", "change the remote directory (default: the root)", 0, 1, "", true,
+     &Shell::Cd, "R"},
+    {"pwd", "pwd", "print the remote directory", 0, 0, "", true, &Shell::Pwd},
+    {"lls", "lls [-l] [-h] [DIR]", "list a local directory (default: the local one), as ls does", 0,
+     1, "lh", false, &Shell::Lls, "L"},
     {"byebye", "byebye", "say goodbye to the server and leave", 0, 0, "", false, &Shell::Byebye},
     {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, "", false, &Shell::Help,
      "C"},
@@ -117,16 +126,22 @@ void Shell::Disconnect() {
   if (client_ && client_->connected()) client_->Bye().IgnoreError();  // leaving either way
   client_.reset();
   server_.clear();
+  remote_cwd_.clear();  // a new connection starts at the root
 }
 
 Status Shell::RunLine(std::string_view line) {
   output_.BeginCommand("");
-  auto words = SplitCommandLine(line);
+  auto words = SplitCommandWords(line);
   if (!words.ok()) return Report(words.status(), "");
-  if (words->empty()) return Status::Ok();
-  const std::string name = (*words)[0];
+  return RunWords(*words);
+}
+
+Status Shell::RunWords(const std::vector<CommandWord>& words) {
+  if (words.empty()) return Status::Ok();
+  const std::string name = words[0].text;
   output_.BeginCommand(name);
-  Args args(words->begin() + 1, words->end());
+  Args args;
+  for (size_t i = 1; i < words.size(); ++i) args.push_back(words[i].text);
   for (const Command& command : kCommands) {
     if (name != command.name) continue;
     // Leading flags are not positional arguments.
@@ -142,7 +157,10 @@ Status Shell::RunLine(std::string_view line) {
       return Report(Status::Error(StatusCode::kConnectionClosed, "not connected"),
                     "use connme HOST[:PORT] first");
     }
-    return (this->*command.handler)(args);
+    // Remote paths resolved against the working directory, wildcards expanded.
+    auto prepared = PrepareArguments(command, {words.begin() + 1, words.end()}, flags);
+    if (!prepared.ok()) return prepared.status();  // already reported
+    return (this->*command.handler)(*prepared);
   }
   return Report(Status::Error(StatusCode::kInvalidArgument, "unknown command"),
                 "unknown command " + name + " (try help)");
@@ -161,7 +179,7 @@ int Shell::Run(LineReader& reader) {
   while (!finished_) {
     std::string prompt;
     if (options_.interactive && !options_.json) {
-      prompt = "ferry" + (server_.empty() ? "" : " " + server_) + "> ";
+      prompt = Prompt();
       std::fflush(out_);
     }
     if (completer_) completer_->NewLine();
@@ -191,19 +209,10 @@ Completion Shell::Complete(std::string_view before_cursor) {
       if (ec) return Status::Error(StatusCode::kNotFound, ec.message());
       return entries;
     };
-    auto list_remote = [this](const std::string& dir) -> StatusOr<std::vector<CompletionEntry>> {
-      if (client_ == nullptr || !client_->connected()) {
-        return Status::Error(StatusCode::kConnectionClosed, "not connected");
-      }
-      // The root is "" on the wire; "/" typed at the prompt means the same.
-      auto listed = client_->List(dir == "/" ? "" : dir, nullptr);
-      if (!listed.ok()) return listed.status();
-      std::vector<CompletionEntry> entries;
-      for (const FileInfo& info : *listed) {
-        entries.push_back({info.name, info.type == FileType::kDirectory});
-      }
-      return entries;
-    };
+    // What is typed is relative to the remote working directory.
+    auto list_remote = ListRelativeToWorkingDirectory(
+        [this] { return remote_cwd_; },
+        [this](const std::string& dir) { return ListRemoteNames(dir); });
     completer_ = std::make_unique<Completer>(std::move(commands), list_local, list_remote);
   }
   return completer_->Complete(before_cursor);
@@ -247,7 +256,7 @@ Status Shell::Connme(const Args& args) {
 Status Shell::Ls(const Args& args) {
   Args rest = args;
   const std::string flags = TakeFlags(&rest, "lh");
-  const std::string path = rest.empty() ? "" : rest[0];
+  const std::string path = rest.empty() ? remote_cwd_ : rest[0];
   std::vector<std::string> skipped;
   auto entries = client_->List(path, &skipped);
   if (!entries.ok() && entries.status().code() == StatusCode::kNotADirectory) {
@@ -304,12 +313,7 @@ Status Shell::Size(const Args& args) {
   return Status::Ok();
 }
 
-Status Shell::Download(const Args& args) {
-  Args rest = args;
-  const std::string flags = TakeFlags(&rest, "fa");
-  if (Has(flags, 'f')) rest.insert(rest.begin(), "-f");
-  return Get(rest, Has(flags, 'a'));
-}
+Status Shell::Download(const Args& args) { return Transfer(args, /*download=*/true); }
 
 Status Shell::Reget(const Args& args) { return Get(args, /*resume=*/true); }
 
@@ -373,12 +377,7 @@ Status Shell::Get(const Args& raw_args, bool resume) {
   return Status::Ok();
 }
 
-Status Shell::Upload(const Args& args) {
-  Args rest = args;
-  const std::string flags = TakeFlags(&rest, "fa");
-  if (Has(flags, 'f')) rest.insert(rest.begin(), "-f");
-  return Put(rest, Has(flags, 'a'));
-}
+Status Shell::Upload(const Args& args) { return Transfer(args, /*download=*/false); }
 
 Status Shell::Reput(const Args& args) { return Put(args, /*resume=*/true); }
 
@@ -387,8 +386,10 @@ Status Shell::Put(const Args& raw_args, bool resume) {
   TransferOptions transfer;
   transfer.overwrite = Has(TakeFlags(&args, "f"), 'f');
   const std::string& local = args[0];
-  std::string remote = args.size() > 1 ? args[1] : BaseName(local);
-  if (remote.ends_with('/')) remote += BaseName(local);
+  // No remote name, or a directory ("", the root, or a trailing '/'): the
+  // file keeps its name, in the working directory or that directory.
+  std::string remote = args.size() > 1 ? args[1] : remote_cwd_ + "/";
+  if (remote.empty() || remote.ends_with('/')) remote = JoinRemotePath(remote, BaseName(local));
   auto source = LocalSource::Open(local);
   if (!source.ok()) return ReportPath(source.status(), local);
   // Every upload is resumable: the server keeps what it received if the
@@ -487,7 +488,12 @@ Status Shell::Help(const Args& args) {
     return Report(Status::Error(StatusCode::kInvalidArgument, "unknown command"),
                   "unknown command " + args[0]);
   }
-  if (args.empty()) text += "Quote names with spaces: upload \"my file.txt\"\n";
+  if (args.empty()) {
+    text += "Quote names with spaces: upload \"my file.txt\"\n";
+    text +=
+        "Remote paths are relative to the working directory (cd, pwd); * ? [...] "
+        "expand unless quoted: download *.log, rm '*.tmp'\n";
+  }
   output_.Answer(JsonObject().Add("commands", commands), text);
   return Status::Ok();
 }

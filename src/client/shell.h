@@ -11,6 +11,7 @@
 
 #include "src/base/status.h"
 #include "src/client/client.h"
+#include "src/client/command_line.h"
 #include "src/client/completion.h"
 #include "src/client/line_reader.h"
 #include "src/client/shell_output.h"
@@ -45,6 +46,13 @@ class Shell {
   int Run(LineReader& reader);
   int Run(std::FILE* in);
 
+  // Runs one command given as words: the dispatch RunLine uses once it has
+  // split the line. Words that are not quoted are wildcard patterns.
+  Status RunWords(const std::vector<CommandWord>& words);
+  // The same for words that no shell quoting reached, such as a program's
+  // arguments already split by the user's shell: every word may expand.
+  Status RunArguments(const std::vector<std::string>& words);
+
   // Tab completion of `before_cursor` (command names, local and remote paths).
   Completion Complete(std::string_view before_cursor);
 
@@ -66,6 +74,11 @@ class Shell {
     // 'R' remote path, 'C' command name, '-' nothing; the last letter holds for
     // the rest. The default, "", completes no argument.
     const char* arg_kinds = "";
+    // download/upload: "SOURCE... [TARGET]". The first argument may expand to
+    // many sources; the handler gets them all, then the target, always (when
+    // none was typed: "" for a local one, the working directory for a remote
+    // one). The target is never expanded.
+    bool sources_then_target = false;
   };
   static const Command kCommands[];
 
@@ -90,6 +103,32 @@ class Shell {
   Status Lpwd(const Args& args);
   Status StatCommand(const Args& args);
   Status Help(const Args& args);
+
+  // Remote working directory, wildcards, lls and recursive transfers
+  // (shell_commands_nav.cc).
+  Status Cd(const Args& args);
+  Status Pwd(const Args& args);
+  Status Lls(const Args& args);
+  // download/get and upload/put once the dispatch has expanded the sources:
+  // one file, several into a directory, or whole trees with -r.
+  Status Transfer(const Args& args, bool download);
+  struct TreeTally;  // what a recursive transfer did, for its summary line
+  Status DownloadTree(const std::string& remote, const std::string& target, bool force,
+                      TreeTally* tally);
+  Status UploadTree(const std::string& local, const std::string& target, bool force,
+                    TreeTally* tally);
+  // One file of many through Get or Put, counted in `tally`. `to` is the
+  // local file for a download, the remote path for an upload.
+  Status CopyOne(bool download, const std::string& from, const std::string& to, bool force,
+                 bool resume, TreeTally* tally);
+  // Resolves each remote argument against remote_cwd_ and expands unquoted
+  // wildcards, as command's arg_kinds say; `flags` leading words are flags.
+  StatusOr<Args> PrepareArguments(const Command& command, const std::vector<CommandWord>& words,
+                                  size_t flags);
+  // Lists a root-relative remote directory for completion and wildcards.
+  StatusOr<std::vector<CompletionEntry>> ListRemoteNames(const std::string& dir);
+  std::string Prompt() const;
+  std::string remote_cwd_;  // root-relative, "" for the root (spec 6.12)
 
   // Reports the failure through output_ (the error line, or a JSON object) and
   // returns `status`. `subject` says what it is about, verbatim; a path goes

@@ -103,6 +103,11 @@ void ShellOutput::Done(const JsonObject& fields, std::string_view text) {
   if (!options_.quiet) std::fwrite(text.data(), 1, text.size(), out_);
 }
 
+void ShellOutput::Summary(bool ok, const JsonObject& fields, std::string_view text) {
+  if (options_.json) return WriteObject(ok, fields);
+  if (!options_.quiet) std::fwrite(text.data(), 1, text.size(), out_);
+}
+
 void ShellOutput::Warning(std::string_view kind, std::string_view text, const JsonObject& fields) {
   if (options_.json) {
     JsonObject warning;

@@ -81,6 +81,9 @@ class ShellOutput {
   // An action that succeeded: `text` on stdout unless -q, or the fields as one
   // object.
   void Done(const JsonObject& fields, std::string_view text);
+  // The closing line of a command that did many things (a recursive or
+  // many-file transfer): like Done, but "ok" says whether all of them went.
+  void Summary(bool ok, const JsonObject& fields, std::string_view text);
   // Something people should know that did not fail the command: "warning: "
   // and `text` on stderr, or {"command","ok":true,"warning":{"kind":KIND,
   // "message":TEXT, FIELDS...}}.

@@ -174,17 +174,40 @@ TEST_P(PathEscapeE2e, IsInvalidPathAndTouchesNothing) {
   EXPECT_THAT(top_.Snapshot(), IsOkAndHolds(*everything_before));
 }
 
+INSTANTIATE_TEST_SUITE_P(DotDotAndRoot, PathEscapeE2e,
+                         ::testing::Values(EscapeCase{"RmRoot", "rm /", "\"\""},
+                                           // Reported with no subject: the name is empty.
+                                           EscapeCase{"RmEmptyName", "rm \"\"", ""}),
+                         [](const ::testing::TestParamInfo<EscapeCase>& param_info) {
+                           return std::string(param_info.param.name);
+                         });
+
+// R-CWD-1, R-CWD-2: ".." never climbs above the root. The client resolves it
+// before sending, stopping at the root, so the request names a path inside the
+// root (here one that does not exist), and nothing outside is touched. The
+// server's own refusal of ".." (R-PATH-4) is proved with raw frames in
+// tests/conformance.
+class ClampedEscapeE2e : public ErrorsE2e, public ::testing::WithParamInterface<EscapeCase> {};
+
+TEST_P(ClampedEscapeE2e, StopsAtTheRootAndTouchesNothing) {
+  FERRY_ASSERT_OK(WriteFile(local_ / "mine.txt", "local bytes"));
+  FERRY_ASSERT_OK(WriteFile(outside_ / "passwd", "not to be read"));
+  auto everything_before = top_.Snapshot();
+  ASSERT_THAT(everything_before, IsOk());
+
+  ExpectOneErrorAndTheSessionGoesOn(RunFailingCommand(GetParam().command), "NOT_FOUND",
+                                    GetParam().subject);
+  EXPECT_THAT(top_.Snapshot(), IsOkAndHolds(*everything_before));
+}
+
 INSTANTIATE_TEST_SUITE_P(
-    DotDotAndRoot, PathEscapeE2e,
-    ::testing::Values(
-        EscapeCase{"DownloadDotDot", "download ../outside/passwd", "../outside/passwd"},
-        EscapeCase{"DownloadEtcPasswd", "download ../etc/passwd", "../etc/passwd"},
-        EscapeCase{"LsParent", "ls ..", ".."},
-        EscapeCase{"SizeThroughDotDot", "size a/../../x", "a/../../x"},
-        EscapeCase{"UploadDotDot", "upload mine.txt ../outside/mine.txt", "../outside/mine.txt"},
-        EscapeCase{"RmRoot", "rm /", "/"},
-        // Reported with no subject: the name is empty.
-        EscapeCase{"RmEmptyName", "rm \"\"", ""}),
+    DotDot, ClampedEscapeE2e,
+    ::testing::Values(EscapeCase{"DownloadDotDot", "download ../outside/passwd", "outside/passwd"},
+                      EscapeCase{"DownloadEtcPasswd", "download ../etc/passwd", "etc/passwd"},
+                      EscapeCase{"LsParent", "ls ../../missing", "missing"},
+                      EscapeCase{"SizeThroughDotDot", "size a/../../x", "x"},
+                      EscapeCase{"UploadDotDot", "upload mine.txt ../outside/mine.txt",
+                                 "outside/mine.txt"}),
     [](const ::testing::TestParamInfo<EscapeCase>& param_info) {
       return std::string(param_info.param.name);
     });
@@ -310,25 +333,28 @@ TEST_P(UsageE2e, WrongArgumentCountPrintsTheUsageAndTheSessionGoesOn) {
 
 INSTANTIATE_TEST_SUITE_P(
     Commands, UsageE2e,
-    ::testing::Values(
-        UsageCase{"SizeWithoutPath", "size", "size PATH"},
-        UsageCase{"SizeWithTwoPaths", "size a b", "size PATH"},
-        UsageCase{"LsWithTwoPaths", "ls a b", "ls [-l] [-h] [PATH]"},
-        UsageCase{"RmWithoutPath", "rm", "rm PATH..."},
-        UsageCase{"DownloadWithoutPath", "download", "download [-f] [-a] REMOTE [LOCAL]"},
-        UsageCase{"DownloadWithOnlyForce", "download -f", "download [-f] [-a] REMOTE [LOCAL]"},
-        UsageCase{"DownloadWithThreePaths", "download a b c", "download [-f] [-a] REMOTE [LOCAL]"},
-        UsageCase{"ForcedDownloadWithThreePaths", "download -f a b c",
-                  "download [-f] [-a] REMOTE [LOCAL]"},
-        UsageCase{"ResumedDownloadWithThreePaths", "download -a -f a b c",
-                  "download [-f] [-a] REMOTE [LOCAL]"},
-        UsageCase{"RegetWithoutPath", "reget -f", "reget [-f] REMOTE [LOCAL]"},
-        UsageCase{"ReputWithThreePaths", "reput a b c", "reput [-f] LOCAL [REMOTE]"},
-        UsageCase{"ForcedUploadWithThreePaths", "upload -f a b c",
-                  "upload [-f] [-a] LOCAL [REMOTE]"},
-        UsageCase{"UploadWithThreePaths", "upload a b c", "upload [-f] [-a] LOCAL [REMOTE]"},
-        UsageCase{"ConnmeWithTwoAddresses", "connme a b", "connme [HOST[:PORT]]"},
-        UsageCase{"ByebyeWithAnArgument", "byebye now", "byebye"}),
+    ::testing::Values(UsageCase{"SizeWithoutPath", "size", "size PATH"},
+                      UsageCase{"SizeWithTwoPaths", "size a b", "size PATH"},
+                      UsageCase{"LsWithTwoPaths", "ls a b", "ls [-l] [-h] [PATH]"},
+                      UsageCase{"RmWithoutPath", "rm", "rm PATH..."},
+                      UsageCase{"DownloadWithoutPath", "download",
+                                "download [-f] [-a] [-r] REMOTE... [LOCAL]"},
+                      UsageCase{"DownloadWithOnlyForce", "download -f",
+                                "download [-f] [-a] [-r] REMOTE... [LOCAL]"},
+                      UsageCase{"DownloadWithThreePaths", "download a b c",
+                                "download [-f] [-a] [-r] REMOTE... [LOCAL]"},
+                      UsageCase{"ForcedDownloadWithThreePaths", "download -f a b c",
+                                "download [-f] [-a] [-r] REMOTE... [LOCAL]"},
+                      UsageCase{"ResumedDownloadWithThreePaths", "download -a -f a b c",
+                                "download [-f] [-a] [-r] REMOTE... [LOCAL]"},
+                      UsageCase{"RegetWithoutPath", "reget -f", "reget [-f] REMOTE [LOCAL]"},
+                      UsageCase{"ReputWithThreePaths", "reput a b c", "reput [-f] LOCAL [REMOTE]"},
+                      UsageCase{"ForcedUploadWithThreePaths", "upload -f a b c",
+                                "upload [-f] [-a] [-r] LOCAL... [REMOTE]"},
+                      UsageCase{"UploadWithThreePaths", "upload a b c",
+                                "upload [-f] [-a] [-r] LOCAL... [REMOTE]"},
+                      UsageCase{"ConnmeWithTwoAddresses", "connme a b", "connme [HOST[:PORT]]"},
+                      UsageCase{"ByebyeWithAnArgument", "byebye now", "byebye"}),
     [](const ::testing::TestParamInfo<UsageCase>& param_info) {
       return std::string(param_info.param.name);
     });
@@ -377,7 +403,7 @@ TEST_F(ErrorsE2e, SeveralFailuresInOneRunEachGetTheirOwnLine) {
       "size missing.txt\n"
       "size probe.txt\n"
       "rm photos\n"
-      "ls ..\n"
+      "rm /\n"
       "size probe.txt\n");
 
   EXPECT_EQ(run.exit_code, 1) << run;

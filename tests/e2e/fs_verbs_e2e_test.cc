@@ -127,11 +127,11 @@ TEST_F(FsVerbsE2e, GetAndPutAreDownloadAndUpload) {
   EXPECT_THAT(lines[1], StartsWith("uploaded up.txt -> up.txt: 2 bytes")) << run;
   EXPECT_THAT(lines[2], StartsWith("uploaded up.txt -> up.txt: 2 bytes")) << run;
   EXPECT_THAT(lines[3], StartsWith("downloaded down.txt -> down.txt: 4 bytes")) << run;
-  EXPECT_THAT(lines[4],
-              AllOf(HasSubstr("get [-f] [-a] REMOTE [LOCAL]"), HasSubstr("the same as download")))
+  EXPECT_THAT(lines[4], AllOf(HasSubstr("get [-f] [-a] [-r] REMOTE... [LOCAL]"),
+                              HasSubstr("the same as download")))
       << run;
-  EXPECT_THAT(lines[5],
-              AllOf(HasSubstr("put [-f] [-a] LOCAL [REMOTE]"), HasSubstr("the same as upload")))
+  EXPECT_THAT(lines[5], AllOf(HasSubstr("put [-f] [-a] [-r] LOCAL... [REMOTE]"),
+                              HasSubstr("the same as upload")))
       << run;
 }
 

@@ -137,7 +137,8 @@ class InteractiveE2e : public E2eTest {
     return client;
   }
 
-  std::string Prompt() const { return "ferry " + server_.address() + "> "; }
+  // At the root of the served tree (R-CWD-4).
+  std::string Prompt() const { return "ferry " + server_.address() + ":/> "; }
 
   const std::filesystem::path state_ = top_.Path("state");
 };
@@ -155,6 +156,29 @@ TEST_F(InteractiveE2e, TabCompletesARemoteNameAndTheCompletedCommandRuns) {
   ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
   EXPECT_THAT(ReadFile(local_ / "quarterly report.pdf"), IsOkAndHolds(std::string("numbers")));
 
+  client->Type("byebye\r");
+  EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
+}
+
+// R-CWD-4: the prompt shows the remote working directory, and Tab completes
+// names relative to it.
+TEST_F(InteractiveE2e, PromptShowsTheWorkingDirectoryAndTabCompletesInIt) {
+  std::filesystem::create_directories(root_ / "docs/deep");
+  FERRY_ASSERT_OK(WriteFile(root_ / "docs/deep/memo.txt", "memo"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "mismatch.txt", "x"));
+  auto client = StartConnected();
+
+  client->Type("cd docs\r");
+  ASSERT_TRUE(client->WaitFor("ferry " + server_.address() + ":/docs> ")) << client->screen();
+  client->Type("download de\t");
+  ASSERT_TRUE(client->WaitFor("ep/")) << client->screen();
+  client->Type("m\t");
+  ASSERT_TRUE(client->WaitFor("emo.txt ")) << client->screen();
+  client->Type("\r");
+  ASSERT_TRUE(client->WaitFor("downloaded docs/deep/memo.txt")) << client->screen();
+  EXPECT_THAT(ReadFile(local_ / "memo.txt"), IsOkAndHolds(std::string("memo")));
+  client->Type("cd\r");
+  ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
   client->Type("byebye\r");
   EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
 }
@@ -216,6 +240,29 @@ TEST_F(InteractiveE2e, CtrlCCancelsADownloadTheServerIsToldAndTheShellGoesOn) {
   client->Mark();
   client->Type("size huge.bin\r");
   EXPECT_TRUE(client->WaitFor("4294967296")) << client->screen();
+  client->Type("byebye\r");
+  EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
+}
+
+// Ctrl-C during download -r ends the whole command, not just the file being
+// copied: the files after it are not started.
+TEST_F(InteractiveE2e, CtrlCStopsARecursiveDownload) {
+  std::filesystem::create_directories(root_ / "tree");
+  { std::ofstream huge(root_ / "tree/a-huge.bin", std::ios::binary); }
+  std::filesystem::resize_file(root_ / "tree/a-huge.bin", 4ull << 30);
+  FERRY_ASSERT_OK(WriteFile(root_ / "tree/b-small.txt", "small"));
+  auto client = StartConnected();
+
+  client->Type("download -r tree\r");
+  ASSERT_TRUE(client->WaitFor("ETA")) << client->screen();
+  client->Type("\x03");
+  ASSERT_TRUE(client->WaitFor("error: CANCELLED: interrupted: tree/a-huge.bin"))
+      << client->screen();
+  ASSERT_TRUE(client->WaitFor("downloaded 0 files, 0 bytes, 1 failed")) << client->screen();
+  ASSERT_TRUE(client->WaitFor(Prompt())) << client->screen();
+  EXPECT_FALSE(std::filesystem::exists(local_ / "tree/b-small.txt"));
+  EXPECT_FALSE(std::filesystem::exists(local_ / "tree/a-huge.bin"));
+  EXPECT_THAT(server_.Log(), Not(HasSubstr("b-small.txt")));
   client->Type("byebye\r");
   EXPECT_EQ(client->WaitForExit(), 0) << client->screen();
 }

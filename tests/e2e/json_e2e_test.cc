@@ -209,13 +209,13 @@ TEST_F(JsonE2e, ErrorsAreObjectsWithCodeClassExitNumberAndPath) {
   ProcessResult run;
   const std::vector<Members> objects = RunJson(
       "rm missing gone also-missing\nstat taken nope\nsize full\nrmdir full\n"
-      "download taken\nupload taken\nsize\nfrobnicate x\nsize ../escape\n",
+      "download taken\nupload taken\nsize\nfrobnicate x\nrm /\n",
       &run);
   EXPECT_NE(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, IsEmpty());
   ASSERT_THAT(Commands(objects),
               ElementsAre("connme", "rm!", "rm", "rm!", "stat", "stat!", "size!", "rmdir!",
-                          "download!", "upload!", "size!", "frobnicate!", "size!", "byebye"))
+                          "download!", "upload!", "size!", "frobnicate!", "rm!", "byebye"))
       << run;
   ExpectError(objects[1], "NOT_FOUND", "not-found", 5, "missing");
   EXPECT_EQ(objects[2].at("path").text, "gone");
@@ -242,7 +242,69 @@ TEST_F(JsonE2e, ErrorsAreObjectsWithCodeClassExitNumberAndPath) {
   EXPECT_EQ(usage.at("message").text, "invalid argument: usage: size PATH");
   EXPECT_EQ(usage.count("path"), 0u);
   EXPECT_EQ(objects[11].at("error").members.at("class").text, "usage");
-  ExpectError(objects[12], "INVALID_PATH", "usage", 2, "../escape");
+  // The root cannot be removed; ".." would not do here, as the client resolves
+  // it against the working directory before sending (spec 6.12).
+  ExpectError(objects[12], "INVALID_PATH", "usage", 2, "");
+}
+
+// The working directory and many-file transfers: cd and pwd report the
+// directory, lls lists like ls, each file of a recursive or wildcard transfer is
+// its own object, a closing summary object counts them, and what was skipped
+// is a warning object.
+TEST_F(JsonE2e, NavigationAndManyFileTransfersReportEachFileAndASummary) {
+  std::filesystem::create_directories(root_ / "logs/old");
+  FERRY_ASSERT_OK(WriteFile(root_ / "logs/a.log", "aaa"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "logs/b.log", "bb"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "logs/old/c.log", "c"));
+  FERRY_ASSERT_OK(WriteFile(local_ / "here.txt", "12345"));
+  std::filesystem::create_directory(local_ / "flat");
+  FERRY_ASSERT_OK(WriteFile(local_ / "flat/b.log", "mine"));
+  ProcessResult run;
+  const std::vector<Members> objects = RunJson(
+      "cd logs\npwd\nlls\ndownload * flat\ndownload -r old\ncd /\npwd\ncd nowhere\n", &run);
+  EXPECT_NE(run.exit_code, 0) << run;  // cd nowhere
+  EXPECT_THAT(run.err, IsEmpty());
+  ASSERT_THAT(Commands(objects),
+              ElementsAre("connme", "cd", "pwd", "lls", "download", "download!", "download",
+                          "download!", "download", "download", "cd", "pwd", "cd!", "byebye"))
+      << run;
+  EXPECT_EQ(objects[1].at("path").text, "/logs");
+  EXPECT_EQ(objects[2].at("path").text, "/logs");
+  const std::vector<JsonMember>& local = objects[3].at("entries").elements;
+  ASSERT_EQ(local.size(), 2u) << run;
+  EXPECT_EQ(local[0].members.at("name").text, "flat");
+  EXPECT_EQ(local[1].members.at("name").text, "here.txt");
+  ExpectFile(local[1].members, "file", 5, local[1].members.at("mode").text);
+
+  // * matched a.log, b.log and the directory old/: a.log is copied, b.log is
+  // refused (a local file of that name exists), old/ is skipped without -r.
+  EXPECT_EQ(objects[4].at("remote").text, "logs/a.log");
+  EXPECT_EQ(objects[4].at("local").text, "flat/a.log");
+  EXPECT_EQ(objects[4].at("digest").text, HexDigestOf("aaa"));
+  ExpectError(objects[5], "ALREADY_EXISTS", "conflict", 7, "flat/b.log");
+  EXPECT_THAT(ReadFile(local_ / "flat/b.log"), IsOkAndHolds("mine"));
+  const Members& warning = objects[6].at("warning").members;
+  EXPECT_EQ(objects[6].at("ok").text, "true");
+  EXPECT_EQ(warning.at("kind").text, "directory-skipped");
+  EXPECT_EQ(warning.at("path").text, "logs/old/");
+  const Members& summary = objects[7];
+  EXPECT_EQ(summary.at("summary").text, "true");
+  EXPECT_EQ(summary.at("recursive").text, "false");
+  EXPECT_EQ(summary.at("files").text, "1");
+  EXPECT_EQ(summary.at("bytes").text, "3");
+  EXPECT_EQ(summary.at("failed").text, "1");
+  EXPECT_EQ(summary.at("ok").text, "false");
+
+  EXPECT_EQ(objects[8].at("remote").text, "logs/old/c.log");
+  EXPECT_THAT(ReadFile(local_ / "old/c.log"), IsOkAndHolds("c"));
+  EXPECT_EQ(objects[9].at("summary").text, "true");
+  EXPECT_EQ(objects[9].at("recursive").text, "true");
+  EXPECT_EQ(objects[9].at("files").text, "1");
+  EXPECT_EQ(objects[9].at("ok").text, "true");
+
+  EXPECT_EQ(objects[10].at("path").text, "/");
+  EXPECT_EQ(objects[11].at("path").text, "/");
+  ExpectError(objects[12], "NOT_FOUND", "not-found", 5, "nowhere");
 }
 
 // R-ACCESS-2: a read-only server's refusals are the permission class.

@@ -766,5 +766,68 @@ TEST(HostileServerTest, ReplyOfTheWrongKindIsUnexpectedMessageAndCloses) {
   for (const v1::ClientMessage& message : server.Received()) EXPECT_FALSE(message.has_bye());
 }
 
+// ---------------------------------------------------------------------------
+// Recursive downloads and wildcards from a hostile server (R-CWD-6)
+
+// The root is a directory whose listing holds every unsafe name twice, as a
+// file and as a directory, next to one honest file.
+Reply HostileTreeReplies(const v1::ClientMessage& message) {
+  if (message.has_stat()) {
+    if (!message.stat().path().empty()) return Reply{ErrorReply(v1::NOT_FOUND, "no such file")};
+    v1::ServerMessage reply;
+    reply.mutable_stat()->mutable_info()->set_type(v1::DIRECTORY);
+    return Reply{Encode(reply)};
+  }
+  if (message.has_list()) {
+    if (!message.list().path().empty()) return Reply{ListPage({}, true)};
+    v1::ServerMessage page;
+    for (const v1::FileType type : {v1::REGULAR, v1::DIRECTORY}) {
+      for (const std::string& name : UnsafeNames()) {
+        v1::FileInfo* entry = page.mutable_list()->add_entries();
+        entry->set_name(name);
+        entry->set_type(type);
+      }
+    }
+    v1::FileInfo* honest = page.mutable_list()->add_entries();
+    honest->set_name("ok.txt");
+    honest->set_type(v1::REGULAR);
+    honest->set_size(kContent.size());
+    page.mutable_list()->set_last(true);
+    return Hostile(Encode(page));
+  }
+  if (message.has_download() && message.download().path() == "ok.txt") {
+    return Reply{DownloadBegin(kContent.size()) + ChunkFrame(kContent) +
+                 DownloadEnd(kContent.size(), WireDigest(kContent))};
+  }
+  return Reply{ErrorReply(v1::NOT_FOUND, "no such file")};
+}
+
+// R-CWD-6, R-SEC-5: download -r and a wildcard build local paths only from
+// names that are single valid components: every unsafe name is skipped with a
+// warning (escaped), and nothing lands outside the target directories.
+TEST(HostileServerTest, RecursiveDownloadAndWildcardsWriteOnlyBelowTheirTarget) {
+  FakeServer server(After(Welcome(), HostileTreeReplies));
+  TempDir cwd;
+  std::filesystem::create_directory(cwd.Path("wild"));
+  const ProcessResult result =
+      RunClient("connme " + server.address_text() + "\ndownload -r / tree\ndownload * wild\n",
+                cwd.path(), {}, RunClientOptions{{"-v"}, std::chrono::seconds(60)});
+  ASSERT_FALSE(result.timed_out) << result;
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_THAT(result.out, IsDisplaySafe()) << result;
+  EXPECT_THAT(result.err, IsDisplaySafe()) << result;
+  size_t warnings = 0;
+  for (size_t at = 0; (at = result.err.find("skipped", at)) != std::string::npos; ++at) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 2 * UnsafeNames().size()) << result;
+  auto snapshot = cwd.Snapshot();
+  FERRY_ASSERT_OK(snapshot.status());
+  std::vector<std::string> names;
+  for (const SnapshotEntry& entry : *snapshot) names.push_back(entry.path);
+  EXPECT_THAT(names, ElementsAre("tree", "tree/ok.txt", "wild", "wild/ok.txt"));
+  EXPECT_THAT(cwd.ReadFile("tree/ok.txt"), IsOkAndHolds(std::string(kContent)));
+}
+
 }  // namespace
 }  // namespace ferry

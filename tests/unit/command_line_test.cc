@@ -47,7 +47,9 @@ INSTANTIATE_TEST_SUITE_P(
                       SplitCase{"\"a\tb\"", {"a\tb"}}, SplitCase{"a\"b c\"d", {"ab cd"}},
                       SplitCase{"\"\"", {""}}, SplitCase{"rm \"\"", {"rm", ""}},
                       SplitCase{"rm \"\" x", {"rm", "", "x"}}, SplitCase{"\"\"\"\"", {""}},
-                      SplitCase{"'single' quotes", {"'single'", "quotes"}}));
+                      SplitCase{"'single' quotes", {"single", "quotes"}},
+                      SplitCase{"'a \\ \"b\"'", {"a \\ \"b\""}}, SplitCase{"\"it's\"", {"it's"}},
+                      SplitCase{"'x'\"y\"z", {"xyz"}}, SplitCase{"''", {""}}));
 
 INSTANTIATE_TEST_SUITE_P(Backslashes, SplitCommandLineTable,
                          ::testing::Values(SplitCase{"a\\ b", {"a b"}},
@@ -68,6 +70,32 @@ TEST(SplitCommandLine, UnclosedQuoteIsInvalidArgument) {
   EXPECT_THAT(SplitCommandLine("ls \"a b"), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(SplitCommandLine("\""), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(SplitCommandLine("a\"\"\""), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(SplitCommandLine, UnclosedSingleQuoteIsInvalidArgument) {
+  EXPECT_THAT(SplitCommandLine("ls 'a b"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(SplitCommandLine("'\"'\""), StatusIs(StatusCode::kInvalidArgument));
+}
+
+// Which words were quoted decides which are wildcard patterns: any quote mark
+// or backslash in a word makes all of it literal.
+TEST(SplitCommandWords, ReportsWhichWordsWereQuotedOrEscaped) {
+  EXPECT_THAT(SplitCommandWords("download *.log \"*.txt\" '*.c' \\*.h a\"\"* plain"),
+              IsOkAndHolds(ElementsAre(CommandWord{"download", false}, CommandWord{"*.log", false},
+                                       CommandWord{"*.txt", true}, CommandWord{"*.c", true},
+                                       CommandWord{"*.h", true}, CommandWord{"a*", true},
+                                       CommandWord{"plain", false})));
+}
+
+TEST(SplitCommandWords, AgreesWithSplitCommandLineOnTheText) {
+  for (const std::string_view line : {"rm a \"b c\" 'd e' f\\ g", "# comment", "  x  "}) {
+    auto words = SplitCommandWords(line);
+    auto texts = SplitCommandLine(line);
+    ASSERT_THAT(words, IsOk());
+    ASSERT_THAT(texts, IsOk());
+    ASSERT_EQ(words->size(), texts->size()) << line;
+    for (size_t i = 0; i < texts->size(); ++i) EXPECT_EQ((*words)[i].text, (*texts)[i]) << line;
+  }
 }
 
 TEST(SplitCommandLine, TrailingBackslashIsInvalidArgument) {
@@ -95,7 +123,7 @@ TEST_P(QuotedNameRoundTrip, ReadsBackAsTheSameSingleWord) {
 INSTANTIATE_TEST_SUITE_P(PrintableNames, QuotedNameRoundTrip,
                          ::testing::Values("plain.txt", "my file.txt", "", " ", " lead", "trail ",
                                            "say \"hi\"", "\"", "back\\slash", "\\", "a\\\"b",
-                                           "#hash", "caf\xC3\xA9 menu",
+                                           "#hash", "it's", "'", "caf\xC3\xA9 menu",
                                            "\xE6\x97\xA5 \xE6\x9C\xAC"));
 
 }  // namespace

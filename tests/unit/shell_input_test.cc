@@ -167,9 +167,17 @@ TEST_F(CompleterTest, AListingThatFailsOffersNothing) {
 
 TEST(EscapeWord, EscapesWhatTheTokenizerWouldSplitOrInterpret) {
   EXPECT_EQ(EscapeWord("a b\t\"c\\#"), "a\\ b\\\t\\\"c\\\\\\#");
-  for (const std::string name : {"a b", "q\"uote", "back\\slash", "#hash", "tab\there"}) {
+  for (const std::string name :
+       {"a b", "q\"uote", "back\\slash", "#hash", "tab\there", "it's", "*.log", "a?[1]"}) {
     EXPECT_THAT(SplitCommandLine("rm " + EscapeWord(name)), IsOkAndHolds(ElementsAre("rm", name)));
   }
+}
+
+TEST(EscapeWord, EscapedWildcardsAreQuotedWordsSoTheyAreNeverExpanded) {
+  auto words = SplitCommandWords("rm " + EscapeWord("*.log"));
+  ASSERT_THAT(words, IsOk());
+  ASSERT_EQ(words->size(), 2u);
+  EXPECT_EQ((*words)[1], (CommandWord{"*.log", true}));
 }
 
 }  // namespace

@@ -151,6 +151,10 @@ TEST(QuoteForDisplay, QuotesAndEscapesDoubleQuotes) {
   EXPECT_EQ(QuoteForDisplay("\""), "\"\\\"\"");
 }
 
+TEST(QuoteForDisplay, QuotesSingleQuotesSoTheShellDoesNotReadThemAsQuoting) {
+  EXPECT_EQ(QuoteForDisplay("it's"), "\"it's\"");
+}
+
 TEST(QuoteForDisplay, EscapesControlsInsideQuotes) {
   EXPECT_EQ(QuoteForDisplay("a b\n"), "\"a b\\x0a\"");
   EXPECT_EQ(QuoteForDisplay("\x1b[2J x"), "\"\\x1b[2J x\"");
