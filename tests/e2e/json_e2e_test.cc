@@ -260,8 +260,8 @@ TEST_F(JsonE2e, NavigationAndManyFileTransfersReportEachFileAndASummary) {
   std::filesystem::create_directory(local_ / "flat");
   FERRY_ASSERT_OK(WriteFile(local_ / "flat/b.log", "mine"));
   ProcessResult run;
-  const std::vector<Members> objects = RunJson(
-      "cd logs\npwd\nlls\ndownload * flat\ndownload -r old\ncd /\npwd\ncd nowhere\n", &run);
+  const std::vector<Members> objects =
+      RunJson("cd logs\npwd\nlls\ndownload * flat\ndownload -r old\ncd /\npwd\ncd nowhere\n", &run);
   EXPECT_NE(run.exit_code, 0) << run;  // cd nowhere
   EXPECT_THAT(run.err, IsEmpty());
   ASSERT_THAT(Commands(objects),
