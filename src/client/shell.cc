@@ -6,7 +6,10 @@
 #include <filesystem>
 
 #include "src/base/text.h"
+#include "src/base/version.h"
+#include "src/client/batch.h"
 #include "src/client/command_line.h"
+#include "src/client/exit_code.h"
 #include "src/client/listing.h"
 #include "src/client/local_files.h"
 #include "src/client/progress.h"
@@ -178,9 +181,13 @@ void Shell::Disconnect() {
 Status Shell::RunLine(std::string_view line) {
   auto words = SplitCommandLine(line);
   if (!words.ok()) return Report(words.status(), "");
-  if (words->empty()) return Status::Ok();
-  const std::string name = (*words)[0];
-  Args args(words->begin() + 1, words->end());
+  return RunCommand(std::move(*words));
+}
+
+Status Shell::RunCommand(std::vector<std::string> words) {
+  if (words.empty()) return Status::Ok();
+  const std::string name = words[0];
+  Args args(std::make_move_iterator(words.begin() + 1), std::make_move_iterator(words.end()));
   for (const Command& command : kCommands) {
     if (name != command.name) continue;
     // Leading flags are not positional arguments.
@@ -207,11 +214,39 @@ int Shell::Run(std::FILE* in) {
   return Run(reader);
 }
 
+Status Shell::Open(const std::string& server) {
+  const bool quiet = options_.quiet;
+  options_.quiet = true;
+  Status connected = RunCommand({"connme", server});
+  options_.quiet = quiet;
+  return connected;
+}
+
+bool Shell::IsCommand(std::string_view word) {
+  for (const Command& command : kCommands) {
+    if (word == command.name) return true;
+  }
+  return false;
+}
+
+bool Shell::interrupted() const {
+  return options_.interrupt != nullptr && options_.interrupt->load();
+}
+
 int Shell::Run(LineReader& reader) {
   if (options_.interactive && !options_.quiet) {
-    std::fprintf(out_, "ferry 0.1.0 ready. Type help for the commands.\n");
+    std::fprintf(out_, "ferry " FERRY_VERSION " ready. Type help for the commands.\n");
   }
-  bool failed = false;
+  if (!options_.connect_first.empty()) {
+    const Status connected = options_.interactive ? RunCommand({"connme", options_.connect_first})
+                                                  : Open(options_.connect_first);
+    if (!connected.ok() && !options_.interactive) {
+      Disconnect();
+      return ExitStatus(interrupted() ? ExitCode::kInterrupted : ExitCodeFor(connected.code()));
+    }
+  }
+  ExitCode first_failure = ExitCode::kOk;
+  size_t number = 0;
   while (!finished_) {
     std::string prompt;
     if (options_.interactive) {
@@ -221,13 +256,31 @@ int Shell::Run(LineReader& reader) {
     if (completer_) completer_->NewLine();
     const std::optional<std::string> line = reader.ReadLine(prompt);
     if (!line) break;
-    if (!RunLine(*line).ok()) failed = true;
+    ++number;
+    const BatchLine batch = options_.batch ? ParseBatchLine(*line) : BatchLine{*line, false};
+    const Status status = RunLine(batch.command);
     // One command's output is complete before the next runs, even into a pipe.
     std::fflush(out_);
+    if (options_.interactive) continue;
+    // Not interactive, Ctrl-C ends the run: the transfer it cancelled was the
+    // point of the script.
+    if (interrupted() || status.code() == StatusCode::kCancelled) {
+      first_failure = ExitCode::kInterrupted;
+      break;
+    }
+    if (status.ok() || batch.ignore_failure) continue;
+    if (first_failure == ExitCode::kOk) first_failure = ExitCodeFor(status.code());
+    if (options_.batch) {
+      std::fprintf(err_, "ferry: %s line %zu failed; stopping: %s\n", options_.batch_name.c_str(),
+                   number, EscapeForDisplay(batch.command).c_str());
+      break;
+    }
   }
+  // A Ctrl-C while waiting for input ends the input too.
+  if (!options_.interactive && interrupted()) first_failure = ExitCode::kInterrupted;
   if (options_.interactive && !finished_) std::fprintf(out_, "\n");
   Disconnect();
-  return failed && !options_.interactive ? 1 : 0;
+  return options_.interactive ? 0 : ExitStatus(first_failure);
 }
 
 Completion Shell::Complete(std::string_view before_cursor) {
@@ -264,7 +317,7 @@ Completion Shell::Complete(std::string_view before_cursor) {
 }
 
 Status Shell::Connme(const Args& args) {
-  auto target = ParseHostPort(args.empty() ? "" : args[0], "127.0.0.1");
+  auto target = ParseHostPort(args.empty() ? options_.default_server : args[0], "127.0.0.1");
   if (!target.ok()) return ReportPath(target.status(), args.empty() ? "" : args[0]);
   Disconnect();
   auto client = Client::Connect(*target, options_.client);

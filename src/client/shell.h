@@ -24,6 +24,16 @@ struct ShellOptions {
   // Set (by Ctrl-C) to cancel the running transfer; cleared when one starts.
   std::atomic<bool>* interrupt = nullptr;
   ClientOptions client;
+
+  // modes (one-shot and batch modes, settings):
+  // The server `connme` without an argument connects to; empty: 127.0.0.1:7373.
+  std::string default_server;
+  // Batch mode (-b): the first failing line stops Run, unless it starts with '-'.
+  bool batch = false;
+  std::string batch_name;  // the batch file's name, for the line that says where it stopped
+  // Run connects here (HOST[:PORT]) before the first line: at the prompt as
+  // connme does, otherwise silently, and a failure ends the run.
+  std::string connect_first;
 };
 
 class Shell {
@@ -35,10 +45,24 @@ class Shell {
   // "error: CODE: what went wrong: path", and returned.
   Status RunLine(std::string_view line);
 
-  // Reads and runs lines until end of input or byebye. Returns the exit status:
-  // 0, or 1 when any command failed and the shell is not interactive.
+  // Reads and runs lines until end of input or byebye. Returns the exit status
+  // (exit_code.h): interactive, 0; otherwise the class of the first failure, or
+  // 0. Not interactive, a Ctrl-C (options.interrupt set) ends the run with 130.
+  // In batch mode the first failure also ends the run.
   int Run(LineReader& reader);
   int Run(std::FILE* in);
+
+  // modes (one-shot and batch modes):
+  // Runs one command already split into words (argv in one-shot mode: the
+  // user's shell split them). RunLine splits a line and calls this.
+  Status RunCommand(std::vector<std::string> words);
+  // Connects to `server` (HOST[:PORT]) as connme does, without the "connected"
+  // line: one-shot and batch output holds only the commands' results.
+  Status Open(const std::string& server);
+  // True once Ctrl-C was pressed (options.interrupt set).
+  bool interrupted() const;
+  // Whether `word` names a command (one-shot mode tells HOST from COMMAND).
+  static bool IsCommand(std::string_view word);
 
   // Tab completion of `before_cursor` (command names, local and remote paths).
   Completion Complete(std::string_view before_cursor);

@@ -283,7 +283,7 @@ TEST_F(InteractiveE2e, HistorySurvivesARestart) {
 TEST_F(InteractiveE2e, QuietKeepsResultsAndErrorsOnly) {
   FERRY_ASSERT_OK(WriteFile(local_ / "q.txt", "quiet"));
   const ProcessResult run = RunSession("upload q.txt\nls\nsize missing\n", {.args = {"-q"}});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.out), ::testing::ElementsAre("q.txt")) << run;
   EXPECT_THAT(Lines(run.err), ::testing::ElementsAre(HasSubstr("NOT_FOUND"))) << run;
 }
