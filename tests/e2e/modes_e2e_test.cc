@@ -11,9 +11,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,6 +157,107 @@ class LyingServer {
   std::unique_ptr<Listener> listener_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+};
+
+// A server that streams an endless download until the client cancels it, and
+// then never answers again: a client waiting for the cancel's reply hangs for
+// its whole I/O timeout (60 s), unless a second Ctrl-C ends it.
+class StallingServer {
+ public:
+  StallingServer() {
+    auto listener = Listener::Bind(HostPort{"127.0.0.1", 0});
+    if (!listener.ok()) {
+      ADD_FAILURE() << listener.status().ToString();
+      return;
+    }
+    listener_ = std::move(*listener);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~StallingServer() {
+    stop_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stream_) stream_->Shutdown();
+    }
+    if (thread_.joinable()) thread_.join();
+    if (writer_.joinable()) writer_.join();
+  }
+  std::string address() const { return listener_->local_address().ToString(); }
+
+  bool WaitForCancel() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, kGuard, [&] { return cancelled_; });
+  }
+
+ private:
+  void Serve() {
+    while (!stop_ && stream_ == nullptr) {
+      auto accepted = listener_->Accept(std::chrono::milliseconds(50));
+      if (!accepted.ok() || *accepted == nullptr) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      stream_ = std::move(*accepted);
+    }
+    if (stream_ == nullptr) return;
+    stream_->SetIoTimeout(kGuard);  // a hang guard only
+    FrameReader reader(stream_.get(), limits::kMaxFrameBytesCeiling);
+    DecodedFrame<v1::ClientMessage> frame;
+    while (!stop_) {
+      auto payload = reader.ReadFrame();
+      if (!payload.ok() || !DecodeClientFrame(*payload, &frame).ok()) return;
+      if (frame.is_chunk) continue;
+      if (frame.message.has_hello()) {
+        v1::ServerMessage message;
+        v1::Welcome* welcome = message.mutable_welcome();
+        welcome->set_version(1);
+        welcome->set_server_name("staller");
+        welcome->set_max_frame_bytes(limits::kDefaultMaxFrameBytes);
+        welcome->set_max_chunk_bytes(limits::kDefaultMaxFrameBytes - 16);
+        welcome->set_max_path_bytes(4096);
+        welcome->set_max_list_entries(1000);
+        Write(LyingServer::Encode(message));
+      } else if (frame.message.has_download()) {
+        writer_ = std::thread([this] { Stream(); });
+      } else if (frame.message.has_cancel()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        cancelled_ = true;
+        changed_.notify_all();
+      }
+    }
+  }
+
+  // The download: a terabyte announced, 64 KiB at a time until the cancel.
+  void Stream() {
+    v1::ServerMessage begin;
+    begin.mutable_download_begin()->set_size(uint64_t{1} << 40);
+    Write(LyingServer::Encode(begin));
+    const std::string data(64 * 1024, 's');
+    const ChunkFrameHeader header = EncodeChunkFrameHeader(static_cast<uint32_t>(data.size()));
+    const std::string chunk =
+        std::string(reinterpret_cast<const char*>(header.bytes.data()), header.size) + data;
+    while (!stop_) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (cancelled_) return;
+      }
+      if (!Write(chunk)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
+  bool Write(const std::string& bytes) {
+    const std::span<const uint8_t> span(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                        bytes.size());
+    return stream_->Write(span, {}).ok();
+  }
+
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<SocketStream> stream_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool cancelled_ = false;
+  std::thread thread_;
+  std::thread writer_;
 };
 
 // Sets this process's RLIMIT_FSIZE while it lives; a server started meanwhile
@@ -444,6 +547,48 @@ TEST_F(InterruptE2e, BatchDownloadCancelsAndExits130) {
   EXPECT_EQ(run.exit_code, kInterrupted) << run;
   EXPECT_THAT(run.out, IsEmpty()) << run;  // the ls after it never ran
   ExpectCancelledCleanly();
+}
+
+// The second Ctrl-C does not wait for the server to acknowledge the first:
+// against a server that never answers the cancel, ferry still exits 130 long
+// before its 60 s I/O timeout (the 40 s here is a hang guard; the exit follows
+// the signal at once).
+TEST_F(ModesE2e, SecondCtrlCExitsAtOnce) {
+  StallingServer staller;
+  auto binary = FerryBinary();
+  ASSERT_THAT(binary, IsOk());
+  auto client =
+      Subprocess::Start(ProcessOptions{{*binary, staller.address(), "download", "endless.bin"},
+                                       local_,
+                                       {{"XDG_CONFIG_HOME", config_home_.string()}}});
+  ASSERT_THAT(client, IsOk());
+  ASSERT_FALSE(WaitForNonEmptyPartFile(local_).empty()) << (*client)->Wait(kGuard);
+  FERRY_ASSERT_OK((*client)->Signal(SIGINT));
+  ASSERT_TRUE(staller.WaitForCancel()) << "the first Ctrl-C did not cancel";
+  FERRY_ASSERT_OK((*client)->Signal(SIGINT));
+  const ProcessResult run = (*client)->Wait(seconds(40));
+  EXPECT_FALSE(run.timed_out) << run;
+  EXPECT_EQ(run.exit_code, kInterrupted) << run;
+  EXPECT_FALSE(std::filesystem::exists(local_ / "endless.bin"));
+}
+
+TEST_F(ModesE2e, CtrlCWhileWaitingForInputExits130) {
+  auto binary = FerryBinary();
+  ASSERT_THAT(binary, IsOk());
+  auto client = Subprocess::Start(ProcessOptions{
+      {*binary, server_.address()}, local_, {{"XDG_CONFIG_HOME", config_home_.string()}}});
+  ASSERT_THAT(client, IsOk());
+  // Connected (the handler is installed before connecting), then waiting for
+  // a line that never comes.
+  (*client)->WriteStdin("size a.txt\n");
+  ASSERT_TRUE((*client)->FinishInput(kGuard));
+  ASSERT_TRUE(server_.WaitForLog("cmd=stat", kGuard)) << server_.Log();
+  FERRY_ASSERT_OK((*client)->Signal(SIGINT));
+  const ProcessResult run = (*client)->Wait(kGuard);
+  EXPECT_FALSE(run.timed_out) << run;
+  EXPECT_EQ(run.exit_code, kInterrupted) << run;
+  // Ended by ferry, not by the signal (which also makes 130): it said goodbye.
+  EXPECT_TRUE(server_.WaitForLog("cmd=bye", kGuard)) << server_.Log();
 }
 
 // ---------------------------------------------------------------------------
