@@ -48,37 +48,45 @@ std::optional<std::string> NonEmpty(const std::string& value) {
   return value;
 }
 
-// Turns the resolved settings into the client's token and TLS context.
-// Returns 0, or the exit status of a usage error (already reported).
-int ApplySettings(const ferry::ConnectionSettings& settings, ferry::ShellOptions* options) {
+// The token and TLS context `settings` ask for, added to `client`.
+ferry::Status ApplySettings(const ferry::ConnectionSettings& settings,
+                            ferry::ClientOptions* client) {
   ferry::TlsClientConfig tls_config;
   tls_config.ca_file = settings.tls_ca.value_or("");
   tls_config.pinned_fingerprint = settings.tls_pin.value_or("");
   tls_config.certificate_file = settings.tls_cert.value_or("");
   tls_config.private_key_file = settings.tls_key.value_or("");
   if (tls_config.certificate_file.empty() != tls_config.private_key_file.empty()) {
-    return UsageError("a TLS client certificate and its key come together (tls-cert, tls-key)");
+    return ferry::Status::Error(
+        ferry::StatusCode::kInvalidArgument,
+        "a TLS client certificate and its key come together (tls-cert, tls-key)");
   }
+  client->tls = nullptr;
   if (settings.tls.value_or(false) || !tls_config.ca_file.empty() ||
       !tls_config.pinned_fingerprint.empty() || !tls_config.certificate_file.empty()) {
     auto context = ferry::TlsClientContext::Create(tls_config);
-    if (!context.ok()) return UsageError(context.status().ToString());
-    options->client.tls = std::move(*context);
+    if (!context.ok()) {
+      return ferry::Status::Error(ferry::StatusCode::kInvalidArgument, context.status().ToString());
+    }
+    client->tls = std::move(*context);
   }
   // A literal token comes only from $FERRY_TOKEN (visible to this user's other
   // processes); a file is the better place.
+  client->token.clear();
   if (settings.token_file) {
     auto token = ferry::ReadTokenFile(*settings.token_file);
-    if (!token.ok()) return UsageError(token.status().message());
-    options->client.token = std::move(*token);
+    if (!token.ok()) {
+      return ferry::Status::Error(ferry::StatusCode::kInvalidArgument, token.status().message());
+    }
+    client->token = std::move(*token);
   } else if (settings.token) {
     if (const ferry::Status valid = ferry::CheckToken(*settings.token); !valid.ok()) {
-      return UsageError("FERRY_TOKEN: " + valid.message());
+      return ferry::Status::Error(ferry::StatusCode::kInvalidArgument,
+                                  "FERRY_TOKEN: " + valid.message());
     }
-    options->client.token = *settings.token;
+    client->token = *settings.token;
   }
-  options->default_server = settings.server.value_or("");
-  return 0;
+  return ferry::Status::Ok();
 }
 
 }  // namespace
@@ -174,8 +182,26 @@ int main(int argc, char** argv) {
   auto config =
       ferry::LoadClientConfig(ferry::FindClientConfig(config_file, getenv), home ? home : "");
   if (!config.ok()) return UsageError(config.status().message());
+  // Checked now, so that unusable settings are a usage error before anything runs.
   const ferry::ConnectionSettings settings = ferry::ResolveSettings(from_flags, *from_env, *config);
-  if (const int failed = ApplySettings(settings, &options); failed != 0) return failed;
+  if (ferry::Status usable = ApplySettings(settings, &options.client); !usable.ok()) {
+    return UsageError(usable.message());
+  }
+  // Every connme resolves its HOST word again: a [host NAME] section brings its
+  // own address, token and TLS settings, and another host does not get them.
+  // The default server stays a word (maybe a NAME) until then.
+  options.default_server =
+      host.value_or(from_env->server.value_or(config->top.server.value_or("")));
+  options.resolve_server = [from_flags, env = *from_env, file = std::move(*config),
+                            base = options.client](const std::string& word)
+      -> ferry::StatusOr<std::pair<std::string, ferry::ClientOptions>> {
+    ferry::ConnectionSettings flags = from_flags;
+    flags.server = word;
+    const ferry::ConnectionSettings resolved = ferry::ResolveSettings(flags, env, file);
+    ferry::ClientOptions client = base;
+    FERRY_RETURN_IF_ERROR(ApplySettings(resolved, &client));
+    return std::make_pair(resolved.server.value_or(""), std::move(client));
+  };
 
   ferry::SilenceProtobufLogging();
   // A vanished server must surface as an error, not kill the process.
@@ -189,8 +215,7 @@ int main(int argc, char** argv) {
   // does so at once.
   ferry::InstallInterruptHandler(/*second_exits=*/!options.interactive);
   options.interrupt = &ferry::InterruptFlag();
-  // Where one-shot and batch modes connect: HOST (resolved through the
-  // configuration file), else the default server.
+  // Where one-shot and batch modes connect: HOST, else the default server.
   const std::string server = options.default_server;
 
   if (one_shot) {

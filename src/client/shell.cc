@@ -317,17 +317,25 @@ Completion Shell::Complete(std::string_view before_cursor) {
 }
 
 Status Shell::Connme(const Args& args) {
-  auto target = ParseHostPort(args.empty() ? options_.default_server : args[0], "127.0.0.1");
+  std::string address = args.empty() ? options_.default_server : args[0];
+  ClientOptions connection = options_.client;
+  if (options_.resolve_server) {
+    auto resolved = options_.resolve_server(address);
+    if (!resolved.ok())
+      return Report(resolved.status(), EscapeForDisplay(resolved.status().message()));
+    std::tie(address, connection) = std::move(*resolved);
+  }
+  auto target = ParseHostPort(address, "127.0.0.1");
   if (!target.ok()) return ReportPath(target.status(), args.empty() ? "" : args[0]);
   Disconnect();
-  auto client = Client::Connect(*target, options_.client);
+  auto client = Client::Connect(*target, connection);
   if (!client.ok()) {
     // Past the TCP connect, the reason is the point of the message (a
     // certificate that does not verify, a server that requires TLS): show it
     // without -v. Plain connect failures keep their one-word line.
     const Status& failed = client.status();
     // A reason that only repeats the code's description adds nothing.
-    if ((options_.client.tls == nullptr && failed.code() == StatusCode::kUnavailable) ||
+    if ((connection.tls == nullptr && failed.code() == StatusCode::kUnavailable) ||
         failed.message() == Describe(failed.code())) {
       return ReportPath(failed, target->ToString());
     }

@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "src/base/status.h"
@@ -34,6 +36,11 @@ struct ShellOptions {
   // Run connects here (HOST[:PORT]) before the first line: at the prompt as
   // connme does, otherwise silently, and a failure ends the run.
   std::string connect_first;
+  // Turns connme's HOST word (or default_server) into the address and client
+  // options to connect with: the configuration file's [host NAME] sections.
+  // Unset, the word is the address and `client` the options.
+  std::function<StatusOr<std::pair<std::string, ClientOptions>>(const std::string& word)>
+      resolve_server;
 };
 
 class Shell {

@@ -682,6 +682,14 @@ TEST_F(ModesE2e, ConfigFileHostSectionGivesAddressAndToken) {
   // The name also works as the default server.
   const ProcessResult by_env = Ferry({"size", "a.txt"}, "", {{"FERRY_SERVER", "vault"}});
   EXPECT_EQ(by_env.exit_code, 0) << by_env;
+  // And after connme; the same server by its address is another host, which
+  // does not get the section's token.
+  const ProcessResult piped = Ferry({}, "connme vault\nsize a.txt\n");
+  EXPECT_EQ(piped.exit_code, 0) << piped;
+  EXPECT_THAT(Lines(piped.out), ElementsAre(StartsWith("connected to " + guarded.address()), "5"))
+      << piped;
+  const ProcessResult by_address = Ferry({guarded.address(), "size", "a.txt"});
+  EXPECT_EQ(by_address.exit_code, kAuthentication) << by_address;
 }
 
 TEST_F(ModesE2e, FlagsBeatTheEnvironmentWhichBeatsTheConfigFile) {
