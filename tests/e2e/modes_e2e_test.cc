@@ -410,6 +410,9 @@ TEST_F(ModesE2e, UsageErrorsExitTwo) {
   EXPECT_EQ(Ferry({"-b", top_.Path("absent.batch").string()}).exit_code, kUsage);
   EXPECT_EQ(Ferry({"-b", WriteBatch("x.batch", "ls\n"), server_.address(), "ls"}).exit_code,
             kUsage);
+  // Unusable TLS settings, from flags or the environment.
+  EXPECT_EQ(Ferry({"--tls-pin", "nonsense", server_.address(), "ls"}).exit_code, kUsage);
+  EXPECT_EQ(Ferry({server_.address(), "ls"}, "", {{"FERRY_TLS", "maybe"}}).exit_code, kUsage);
   const ProcessResult no_server = Ferry({"ls"});
   EXPECT_EQ(no_server.exit_code, kUsage) << no_server;
   EXPECT_THAT(no_server.err, HasSubstr("FERRY_SERVER")) << no_server;
