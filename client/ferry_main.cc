@@ -7,6 +7,7 @@
 //
 // Every mode exits with the table in src/client/exit_code.h.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -87,6 +88,54 @@ ferry::Status ApplySettings(const ferry::ConnectionSettings& settings,
     client->token = *settings.token;
   }
   return ferry::Status::Ok();
+}
+
+// One command (already split by the calling shell) against `server`.
+int RunOneShot(const ferry::ShellOptions& options, const std::string& server,
+               const std::vector<std::string>& words) {
+  ferry::Shell shell(stdout, stderr, options);
+  if (ferry::Status connected = shell.Open(server); !connected.ok()) {
+    return ExitFor(shell, connected);
+  }
+  const ferry::Status status = shell.RunCommand(words);
+  std::fflush(stdout);
+  return ExitFor(shell, status);  // the destructor says bye
+}
+
+// The batch file `name` ("-": standard input), with sftp's semantics.
+int RunBatch(ferry::ShellOptions options, const std::string& name) {
+  std::FILE* in = stdin;
+  if (name != "-") {
+    in = std::fopen(name.c_str(), "re");
+    if (in == nullptr) return UsageError("cannot read " + name);
+    struct stat info {};
+    if (fstat(fileno(in), &info) != 0 || S_ISDIR(info.st_mode)) {
+      std::fclose(in);
+      return UsageError("cannot read " + name + ": a directory");
+    }
+  }
+  options.batch = true;
+  options.batch_name = name == "-" ? "standard input" : name;
+  ferry::Shell shell(stdout, stderr, options);
+  const int status = shell.Run(in);
+  if (in != stdin) std::fclose(in);
+  return status;
+}
+
+// A person at a terminal: line editing, history kept across sessions, Tab
+// completion.
+int RunInteractive(const ferry::ShellOptions& options) {
+  std::setlocale(LC_CTYPE, "");
+  ferry::Shell shell(stdout, stderr, options);
+  ferry::EditLineOptions edit;
+  edit.history_file = ferry::DefaultHistoryFile();
+  edit.complete = [&shell](std::string_view before) { return shell.Complete(before); };
+  std::unique_ptr<ferry::LineReader> reader = ferry::NewEditLineReader(stdin, stdout, stderr, edit);
+  if (reader == nullptr) {
+    ferry::PlainLineReader plain(stdin);
+    return shell.Run(plain);
+  }
+  return shell.Run(*reader);
 }
 
 }  // namespace
@@ -223,30 +272,12 @@ int main(int argc, char** argv) {
       return UsageError("no server for " + words.front() +
                         ": give HOST[:PORT] before the command, or set FERRY_SERVER");
     }
-    ferry::Shell shell(stdout, stderr, options);
-    if (ferry::Status connected = shell.Open(server); !connected.ok()) {
-      return ExitFor(shell, connected);
-    }
-    const ferry::Status status = shell.RunCommand(words);
-    std::fflush(stdout);
-    return ExitFor(shell, status);  // the destructor says bye
+    return RunOneShot(options, server, words);
   }
-
   if (batch) {
-    std::FILE* in = stdin;
-    if (batch_file != "-") {
-      in = std::fopen(batch_file.c_str(), "re");
-      if (in == nullptr) return UsageError("cannot read " + batch_file);
-    }
-    options.batch = true;
-    options.batch_name = batch_file == "-" ? "standard input" : batch_file;
     options.connect_first = server;
-    ferry::Shell shell(stdout, stderr, options);
-    const int status = shell.Run(in);
-    if (in != stdin) std::fclose(in);
-    return status;
+    return RunBatch(options, batch_file);
   }
-
   // With HOST, the commands from standard input start connected to it.
   if (host) options.connect_first = server;
   if (!options.interactive) {
@@ -254,16 +285,5 @@ int main(int argc, char** argv) {
     ferry::Shell shell(stdout, stderr, options);
     return shell.Run(stdin);
   }
-  // A person at a terminal.
-  std::setlocale(LC_CTYPE, "");
-  ferry::Shell shell(stdout, stderr, options);
-  ferry::EditLineOptions edit;
-  edit.history_file = ferry::DefaultHistoryFile();
-  edit.complete = [&shell](std::string_view before) { return shell.Complete(before); };
-  std::unique_ptr<ferry::LineReader> reader = ferry::NewEditLineReader(stdin, stdout, stderr, edit);
-  if (reader == nullptr) {
-    ferry::PlainLineReader plain(stdin);
-    return shell.Run(plain);
-  }
-  return shell.Run(*reader);
+  return RunInteractive(options);
 }

@@ -408,6 +408,7 @@ TEST_F(ModesE2e, UsageErrorsExitTwo) {
       Ferry({"--tls-ca", top_.Path("absent.pem").string(), server_.address(), "ls"}).exit_code,
       kUsage);
   EXPECT_EQ(Ferry({"-b", top_.Path("absent.batch").string()}).exit_code, kUsage);
+  EXPECT_EQ(Ferry({"-b", local_.string()}).exit_code, kUsage);  // a directory
   EXPECT_EQ(Ferry({"-b", WriteBatch("x.batch", "ls\n"), server_.address(), "ls"}).exit_code,
             kUsage);
   // Unusable TLS settings, from flags or the environment.
@@ -427,6 +428,12 @@ TEST_F(ModesE2e, NothingListeningExitsThree) {
   ExpectExitInEveryMode(refusing.address(), {"ls"}, kConnection);
   const ProcessResult run = Ferry({refusing.address(), "ls"});
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: UNAVAILABLE: cannot connect"))) << run;
+  // `ferry HOST` with piped commands: a failed connect ends the run at once
+  // instead of failing every line.
+  const ProcessResult piped = Ferry({refusing.address()}, "size a.txt\nls\n");
+  EXPECT_EQ(piped.exit_code, kConnection) << piped;
+  EXPECT_THAT(Lines(piped.err), ElementsAre(StartsWith("error: UNAVAILABLE: cannot connect")))
+      << piped;
 }
 
 TEST_F(ModesE2e, MissingOrWrongTokenExitsFour) {
