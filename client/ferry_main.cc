@@ -94,8 +94,11 @@ ferry::Status ApplySettings(const ferry::ConnectionSettings& settings,
 int RunOneShot(const ferry::ShellOptions& options, const std::string& server,
                const std::vector<std::string>& words) {
   ferry::Shell shell(stdout, stderr, options);
-  if (ferry::Status connected = shell.Open(server); !connected.ok()) {
-    return ExitFor(shell, connected);
+  // `ferry help` needs no server; given one, every command runs connected.
+  if (!server.empty() || !ferry::Shell::IsLocalCommand(words.front())) {
+    if (ferry::Status connected = shell.Open(server); !connected.ok()) {
+      return ExitFor(shell, connected);
+    }
   }
   const ferry::Status status = shell.RunCommand(words);
   std::fflush(stdout);
@@ -268,7 +271,7 @@ int main(int argc, char** argv) {
   const std::string server = options.default_server;
 
   if (one_shot) {
-    if (server.empty()) {
+    if (server.empty() && !ferry::Shell::IsLocalCommand(words.front())) {
       return UsageError("no server for " + words.front() +
                         ": give HOST[:PORT] before the command, or set FERRY_SERVER");
     }

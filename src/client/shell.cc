@@ -229,6 +229,13 @@ bool Shell::IsCommand(std::string_view word) {
   return false;
 }
 
+bool Shell::IsLocalCommand(std::string_view word) {
+  for (const Command& command : kCommands) {
+    if (word == command.name) return !command.needs_connection && word != "connme";
+  }
+  return false;
+}
+
 bool Shell::interrupted() const {
   return options_.interrupt != nullptr && options_.interrupt->load();
 }

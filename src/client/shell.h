@@ -68,8 +68,10 @@ class Shell {
   Status Open(const std::string& server);
   // True once Ctrl-C was pressed (options.interrupt set).
   bool interrupted() const;
-  // Whether `word` names a command (one-shot mode tells HOST from COMMAND).
+  // Whether `word` names a command (one-shot mode tells HOST from COMMAND),
+  // and whether that command works without a connection (`ferry help`).
   static bool IsCommand(std::string_view word);
+  static bool IsLocalCommand(std::string_view word);
 
   // Tab completion of `before_cursor` (command names, local and remote paths).
   Completion Complete(std::string_view before_cursor);

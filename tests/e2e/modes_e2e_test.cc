@@ -389,6 +389,13 @@ TEST_F(ModesE2e, OneShotPassesFlagsAndWordsThroughUnsplit) {
   EXPECT_THAT(listed.out, HasSubstr("-rw")) << listed;
 }
 
+TEST_F(ModesE2e, HelpNeedsNoServer) {
+  const ProcessResult run = Ferry({"help", "size"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, HasSubstr("size PATH")) << run;
+  EXPECT_EQ(Ferry({"help", "frobnicate"}).exit_code, kUsage);
+}
+
 TEST_F(ModesE2e, HostWithoutACommandReadsCommandsConnectedToIt) {
   const ProcessResult run = Ferry({server_.address()}, "size a.txt\nsize missing\nsize a.txt\n");
   EXPECT_EQ(run.exit_code, kNotFound) << run;
