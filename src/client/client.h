@@ -20,6 +20,7 @@
 #include "ferry/v1/ferry.pb.h"
 #include "src/base/digest.h"
 #include "src/base/status.h"
+#include "src/base/version.h"
 #include "src/codec/frame_io.h"
 #include "src/codec/messages.h"
 #include "src/fs/file_system.h"
@@ -30,7 +31,7 @@
 namespace ferry {
 
 struct ClientOptions {
-  std::string client_name = "ferry/0.1.0";
+  std::string client_name = "ferry/" FERRY_VERSION;
   std::chrono::milliseconds connect_timeout{10'000};
   // The longest the client waits for the server to make progress.
   std::chrono::milliseconds io_timeout{60'000};

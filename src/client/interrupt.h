@@ -11,6 +11,9 @@ namespace ferry {
 std::atomic<bool>& InterruptFlag();
 
 // Installs the handler, without SA_RESTART so a blocked terminal read returns.
-void InstallInterruptHandler();
+// With `second_exits` (one-shot, batch and piped modes, where nothing clears
+// the flag), a Ctrl-C while the flag is still set ends the process at once
+// with status 130: the impatient second press.
+void InstallInterruptHandler(bool second_exits = false);
 
 }  // namespace ferry

@@ -6,7 +6,10 @@
 #include <filesystem>
 
 #include "src/base/text.h"
+#include "src/base/version.h"
+#include "src/client/batch.h"
 #include "src/client/command_line.h"
+#include "src/client/exit_code.h"
 #include "src/client/listing.h"
 #include "src/client/local_files.h"
 #include "src/client/progress.h"
@@ -171,11 +174,46 @@ int Shell::Run(std::FILE* in) {
   return Run(reader);
 }
 
+Status Shell::Open(const std::string& server) {
+  // Silent in text and in JSON alike: the output is the command's alone.
+  opening_ = true;
+  Status connected = RunArguments({"connme", server});
+  opening_ = false;
+  return connected;
+}
+
+bool Shell::IsCommand(std::string_view word) {
+  for (const Command& command : kCommands) {
+    if (word == command.name) return true;
+  }
+  return false;
+}
+
+bool Shell::IsLocalCommand(std::string_view word) {
+  for (const Command& command : kCommands) {
+    if (word == command.name) return !command.needs_connection && word != "connme";
+  }
+  return false;
+}
+
+bool Shell::interrupted() const {
+  return options_.interrupt != nullptr && options_.interrupt->load();
+}
+
 int Shell::Run(LineReader& reader) {
   if (options_.interactive && !options_.quiet) {
-    output_.Chatter("ferry 0.1.0 ready. Type help for the commands.\n");
+    output_.Chatter("ferry " FERRY_VERSION " ready. Type help for the commands.\n");
   }
-  bool failed = false;
+  if (!options_.connect_first.empty()) {
+    const Status connected = options_.interactive ? RunArguments({"connme", options_.connect_first})
+                                                  : Open(options_.connect_first);
+    if (!connected.ok() && !options_.interactive) {
+      Disconnect();
+      return ExitStatus(interrupted() ? ExitCode::kInterrupted : ExitCodeFor(connected.code()));
+    }
+  }
+  ExitCode first_failure = ExitCode::kOk;
+  size_t number = 0;
   while (!finished_) {
     std::string prompt;
     if (options_.interactive && !options_.json) {
@@ -185,13 +223,31 @@ int Shell::Run(LineReader& reader) {
     if (completer_) completer_->NewLine();
     const std::optional<std::string> line = reader.ReadLine(prompt);
     if (!line) break;
-    if (!RunLine(*line).ok()) failed = true;
+    ++number;
+    const BatchLine batch = options_.batch ? ParseBatchLine(*line) : BatchLine{*line, false};
+    const Status status = RunLine(batch.command);
     // One command's output is complete before the next runs, even into a pipe.
     std::fflush(out_);
+    if (options_.interactive) continue;
+    // Not interactive, Ctrl-C ends the run: the transfer it cancelled was the
+    // point of the script.
+    if (interrupted() || status.code() == StatusCode::kCancelled) {
+      first_failure = ExitCode::kInterrupted;
+      break;
+    }
+    if (status.ok() || batch.ignore_failure) continue;
+    if (first_failure == ExitCode::kOk) first_failure = ExitCodeFor(status.code());
+    if (options_.batch) {
+      std::fprintf(err_, "ferry: %s line %zu failed; stopping: %s\n", options_.batch_name.c_str(),
+                   number, EscapeForDisplay(batch.command).c_str());
+      break;
+    }
   }
+  // A Ctrl-C while waiting for input ends the input too.
+  if (!options_.interactive && interrupted()) first_failure = ExitCode::kInterrupted;
   if (options_.interactive && !finished_) output_.Chatter("\n");
   Disconnect();
-  return failed && !options_.interactive ? 1 : 0;
+  return options_.interactive ? 0 : ExitStatus(first_failure);
 }
 
 Completion Shell::Complete(std::string_view before_cursor) {
@@ -219,17 +275,25 @@ Completion Shell::Complete(std::string_view before_cursor) {
 }
 
 Status Shell::Connme(const Args& args) {
-  auto target = ParseHostPort(args.empty() ? "" : args[0], "127.0.0.1");
+  std::string address = args.empty() ? options_.default_server : args[0];
+  ClientOptions connection = options_.client;
+  if (options_.resolve_server) {
+    auto resolved = options_.resolve_server(address);
+    if (!resolved.ok())
+      return Report(resolved.status(), EscapeForDisplay(resolved.status().message()));
+    std::tie(address, connection) = std::move(*resolved);
+  }
+  auto target = ParseHostPort(address, "127.0.0.1");
   if (!target.ok()) return ReportPath(target.status(), args.empty() ? "" : args[0]);
   Disconnect();
-  auto client = Client::Connect(*target, options_.client);
+  auto client = Client::Connect(*target, connection);
   if (!client.ok()) {
     // Past the TCP connect, the reason is the point of the message (a
     // certificate that does not verify, a server that requires TLS): show it
     // without -v. Plain connect failures keep their one-word line.
     const Status& failed = client.status();
     // A reason that only repeats the code's description adds nothing.
-    if ((options_.client.tls == nullptr && failed.code() == StatusCode::kUnavailable) ||
+    if ((connection.tls == nullptr && failed.code() == StatusCode::kUnavailable) ||
         failed.message() == DescribeStatusCode(failed.code())) {
       return ReportPath(failed, target->ToString());
     }
@@ -243,6 +307,7 @@ Status Shell::Connme(const Args& args) {
   const v1::Welcome& welcome = client_->welcome();
   JsonArray capabilities;
   for (const std::string& capability : welcome.capabilities()) capabilities.Add(capability);
+  if (opening_) return Status::Ok();  // one-shot and batch: no word of it
   output_.Done(JsonObject()
                    .Add("server", server_)
                    .Add("server_name", welcome.server_name())
@@ -294,7 +359,8 @@ Status Shell::Rm(const Args& args) {
   Status result;
   for (const std::string& path : args) {
     if (Status removed = client_->Remove(path); !removed.ok()) {
-      result = ReportPath(removed, path);
+      const Status failed = ReportPath(removed, path);
+      if (result.ok()) result = failed;  // the first failure is the command's
     } else {
       output_.Done(JsonObject().Add("path", path), "");
     }

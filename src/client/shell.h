@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "src/base/status.h"
@@ -29,6 +31,21 @@ struct ShellOptions {
   // Set (by Ctrl-C) to cancel the running transfer; cleared when one starts.
   std::atomic<bool>* interrupt = nullptr;
   ClientOptions client;
+
+  // modes (one-shot and batch modes, settings):
+  // The server `connme` without an argument connects to; empty: 127.0.0.1:7373.
+  std::string default_server;
+  // Batch mode (-b): the first failing line stops Run, unless it starts with '-'.
+  bool batch = false;
+  std::string batch_name;  // the batch file's name, for the line that says where it stopped
+  // Run connects here (HOST[:PORT]) before the first line: at the prompt as
+  // connme does, otherwise silently, and a failure ends the run.
+  std::string connect_first;
+  // Turns connme's HOST word (or default_server) into the address and client
+  // options to connect with: the configuration file's [host NAME] sections.
+  // Unset, the word is the address and `client` the options.
+  std::function<StatusOr<std::pair<std::string, ClientOptions>>(const std::string& word)>
+      resolve_server;
 };
 
 class Shell {
@@ -41,8 +58,10 @@ class Shell {
   // returned.
   Status RunLine(std::string_view line);
 
-  // Reads and runs lines until end of input or byebye. Returns the exit status:
-  // 0, or 1 when any command failed and the shell is not interactive.
+  // Reads and runs lines until end of input or byebye. Returns the exit status
+  // (exit_code.h): interactive, 0; otherwise the class of the first failure, or
+  // 0. Not interactive, a Ctrl-C (options.interrupt set) ends the run with 130.
+  // In batch mode the first failure also ends the run.
   int Run(LineReader& reader);
   int Run(std::FILE* in);
 
@@ -52,6 +71,16 @@ class Shell {
   // The same for words that no shell quoting reached, such as a program's
   // arguments already split by the user's shell: every word may expand.
   Status RunArguments(const std::vector<std::string>& words);
+  // modes (one-shot and batch modes):
+  // Connects to `server` (HOST[:PORT]) as connme does, without the "connected"
+  // line: one-shot and batch output holds only the commands' results.
+  Status Open(const std::string& server);
+  // True once Ctrl-C was pressed (options.interrupt set).
+  bool interrupted() const;
+  // Whether `word` names a command (one-shot mode tells HOST from COMMAND),
+  // and whether that command works without a connection (`ferry help`).
+  static bool IsCommand(std::string_view word);
+  static bool IsLocalCommand(std::string_view word);
 
   // Tab completion of `before_cursor` (command names, local and remote paths).
   Completion Complete(std::string_view before_cursor);
@@ -152,6 +181,8 @@ class Shell {
   std::string server_;  // "host:port" while connected
   std::unique_ptr<Completer> completer_;
   bool finished_ = false;
+  // Open is connecting: connme reports nothing on success (one-shot, batch).
+  bool opening_ = false;
 };
 
 }  // namespace ferry

@@ -47,7 +47,8 @@ Status Shell::StatCommand(const Args& args) {
   for (const std::string& path : args) {
     auto info = client_->Stat(path);
     if (!info.ok()) {
-      result = ReportPath(info.status(), path);
+      const Status failed = ReportPath(info.status(), path);
+      if (result.ok()) result = failed;  // the first failure is the command's
       continue;
     }
     std::string text = "    path: " + QuoteForDisplay(path) + "\n";
@@ -64,7 +65,8 @@ Status Shell::Mkdir(const Args& args) {
   Status result;
   for (const std::string& path : args) {
     if (Status made = client_->MakeDirectory(path); !made.ok()) {
-      result = ReportPath(made, path);
+      const Status failed = ReportPath(made, path);
+      if (result.ok()) result = failed;  // the first failure is the command's
     } else {
       output_.Done(JsonObject().Add("path", path), "");
     }
@@ -102,7 +104,8 @@ Status Shell::Rmdir(const Args& args) {
   Status result;
   for (const std::string& path : args) {
     if (Status removed = client_->RemoveDirectory(path); !removed.ok()) {
-      result = ReportPath(removed, path);
+      const Status failed = ReportPath(removed, path);
+      if (result.ok()) result = failed;  // the first failure is the command's
     } else {
       output_.Done(JsonObject().Add("path", path), "");
     }

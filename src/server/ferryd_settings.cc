@@ -3,6 +3,7 @@
 #include <memory>
 #include <set>
 
+#include "src/base/version.h"
 #include "src/codec/limits.h"
 #include "src/net/address.h"
 #include "src/server/config_file.h"

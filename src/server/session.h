@@ -17,6 +17,7 @@
 #include "src/auth/token_verifier.h"
 #include "src/base/digest.h"
 #include "src/base/status.h"
+#include "src/base/version.h"
 #include "src/codec/frame_io.h"
 #include "src/codec/limits.h"
 #include "src/codec/messages.h"
@@ -27,7 +28,7 @@
 namespace ferry {
 
 struct SessionOptions {
-  std::string server_name = "ferryd/0.1.0";
+  std::string server_name = "ferryd/" FERRY_VERSION;
   // The largest frame this server accepts and offers (the client may ask for less).
   uint32_t max_frame_bytes = limits::kDefaultMaxFrameBytes;
   std::chrono::milliseconds handshake_timeout = limits::kHandshakeTimeout;

@@ -2,6 +2,7 @@
 // negotiation) and 11 (versions and compatible evolution).
 #include <google/protobuf/descriptor.h>
 
+#include "src/base/version.h"
 #include "tests/conformance/conformance_fixture.h"
 
 namespace ferry::conformance {
@@ -31,7 +32,7 @@ TEST_F(HandshakeConformance, WelcomeCarriesTheVersionOneValues) {
   ASSERT_THAT(reply, HasBody(v1::ServerMessage::kWelcome));
   const v1::Welcome& welcome = reply.message.welcome();
   EXPECT_EQ(welcome.version(), 1u);
-  EXPECT_EQ(welcome.server_name(), "ferryd/0.1.0");
+  EXPECT_EQ(welcome.server_name(), "ferryd/" FERRY_VERSION);
   EXPECT_LE(welcome.server_name().size(), 256u);
   EXPECT_EQ(welcome.max_frame_bytes(), 1048640u);
   EXPECT_EQ(welcome.max_chunk_bytes(), 1048640u - 16);

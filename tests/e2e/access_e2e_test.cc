@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "src/base/version.h"
 #include "src/client/client.h"
 #include "src/net/address.h"
 #include "tests/e2e/e2e_fixture.h"
@@ -61,7 +62,7 @@ class AccessE2e : public ::testing::Test {
                      local_, env, options);
   }
   std::string ConnectedLine() const {
-    return "connected to " + server_.address() + " (ferryd/0.1.0, protocol 1)";
+    return "connected to " + server_.address() + " (ferryd/" FERRY_VERSION ", protocol 1)";
   }
 
   // Runs ferryd with `args` to its exit, for start-up refusals.
@@ -114,7 +115,7 @@ TEST_F(AccessE2e, WrongTokenIsAClearErrorAndANonZeroExit) {
   StartTokenServer();
   const std::string wrong = WriteToken("wrong", "a different token, also private\n", 0600);
   const ProcessResult run = Run("size a.txt\n", {}, {"--token-file", wrong});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 4) << run;  // authentication
   EXPECT_THAT(Lines(run.err),
               Contains(AllOf(StartsWith("error: AUTHENTICATION_FAILED: wrong token"),
                              HasSubstr(server_.address()))))
@@ -126,7 +127,7 @@ TEST_F(AccessE2e, WrongTokenIsAClearErrorAndANonZeroExit) {
 TEST_F(AccessE2e, NoTokenAgainstATokenServerSaysWhatIsMissing) {
   StartTokenServer();
   const ProcessResult run = Run("size a.txt\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 4) << run;  // authentication
   EXPECT_THAT(Lines(run.err), Contains(StartsWith("error: AUTHENTICATION_REQUIRED: the server "
                                                   "requires a token (--token-file)")))
       << run;
@@ -187,7 +188,7 @@ TEST_F(AccessE2e, ReadOnlyServerRefusesUploadAndRmWithPermissionDenied) {
   FERRY_ASSERT_OK(WriteFile(local_ / "new.txt", "new"));
   const ProcessResult run =
       Run("upload new.txt\nupload -f new.txt a.txt\nrm a.txt\ndownload a.txt\n", {}, {"-v"});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 6) << run;  // permission
   EXPECT_THAT(Lines(run.err),
               ElementsAre(AllOf(StartsWith("error: PERMISSION_DENIED: "), HasSubstr("read-only")),
                           AllOf(StartsWith("error: PERMISSION_DENIED: "), HasSubstr("read-only")),
@@ -202,7 +203,7 @@ TEST_F(AccessE2e, ReadOnlyServerRefusesUploadAndRmWithPermissionDenied) {
 TEST_F(AccessE2e, ReadOnlyAndTokenTogether) {
   StartServer({"--read-only", "--token-file", token_file_});
   const ProcessResult run = Run("rm a.txt\nsize a.txt\n", {{"FERRY_TOKEN_FILE", token_file_}});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 6) << run;  // permission
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: PERMISSION_DENIED: "))) << run;
   EXPECT_THAT(Lines(run.out), ElementsAre(ConnectedLine(), "5", "bye")) << run;
 }
@@ -214,7 +215,7 @@ TEST_F(AccessE2e, ConnectionBeyondThePerAddressLimitIsRefusedAndTheFirstGoesOn) 
   auto held = Client::Connect(*ParseHostPort(server_.address(), "127.0.0.1"), options);
   ASSERT_THAT(held, IsOk());
   const ProcessResult run = Run("size a.txt\n", {}, {"-v"});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 3) << run;  // connection
   EXPECT_THAT(Lines(run.err), Contains(AllOf(StartsWith("error: TOO_MANY_CONNECTIONS: "),
                                              HasSubstr("per address"))))
       << run;

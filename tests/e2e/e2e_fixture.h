@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/base/version.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -64,7 +65,7 @@ class E2eTest : public ::testing::Test {
 
   std::string ConnectLine() const { return "connme " + server_.address() + "\n"; }
   std::string ConnectedLine() const {
-    return "connected to " + server_.address() + " (ferryd/0.1.0, protocol 1)";
+    return "connected to " + server_.address() + " (ferryd/" FERRY_VERSION ", protocol 1)";
   }
 
   TempDir top_;

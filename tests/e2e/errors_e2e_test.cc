@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
 #include <string>
 
 #include "tests/e2e/e2e_fixture.h"
@@ -37,10 +38,15 @@ class ErrorsE2e : public E2eTest {
   }
 
   // Exactly one error line, "error: CODE: ..." naming `subject` (when not empty),
-  // the probe's size printed after it, and exit code 1.
+  // the probe's size printed after it, and the exit status of CODE's class in
+  // the documented table (ferry(1), EXIT STATUS).
   void ExpectOneErrorAndTheSessionGoesOn(const ProcessResult& run, const std::string& code,
                                          const std::string& subject) {
-    EXPECT_EQ(run.exit_code, 1) << run;
+    static const std::map<std::string, int> kDocumentedExit = {
+        {"INVALID_ARGUMENT", 2},  {"INVALID_PATH", 2},   {"NOT_FOUND", 5},
+        {"PERMISSION_DENIED", 6}, {"ALREADY_EXISTS", 7}, {"IS_A_DIRECTORY", 7}};
+    ASSERT_EQ(kDocumentedExit.count(code), 1u) << code;
+    EXPECT_EQ(run.exit_code, kDocumentedExit.at(code)) << run;
     EXPECT_FALSE(run.timed_out);
     if (subject.empty()) {
       EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: " + code + ": "))) << run;
@@ -295,7 +301,7 @@ TEST_F(ErrorsE2e, CommandBeforeConnmeIsNotConnectedAndConnmeStillWorks) {
   const ProcessResult run =
       RunScript("size probe.txt\n" + ConnectLine() + "size probe.txt\nbyebye\n", verbose);
 
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 3) << run;  // connection
   EXPECT_THAT(Lines(run.err), ElementsAre(AllOf(StartsWith("error: CONNECTION_CLOSED: "),
                                                 HasSubstr("connme"), EndsWith("(not connected)"))))
       << run;
@@ -391,7 +397,7 @@ TEST_F(ErrorsE2e, ConnmeToAPortWhereNothingListensIsUnavailable) {
   const ProcessResult run =
       RunScript("connme " + target + "\n" + ConnectLine() + "size probe.txt\nbyebye\n");
 
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 3) << run;  // connection
   EXPECT_THAT(Lines(run.err), ElementsAre("error: UNAVAILABLE: cannot connect: " + target)) << run;
   EXPECT_THAT(Lines(run.out), ElementsAre(ConnectedLine(), "5", "bye")) << run;
 }
@@ -406,7 +412,7 @@ TEST_F(ErrorsE2e, SeveralFailuresInOneRunEachGetTheirOwnLine) {
       "rm /\n"
       "size probe.txt\n");
 
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.err),
               ElementsAre(StartsWith("error: NOT_FOUND: "), StartsWith("error: IS_A_DIRECTORY: "),
                           StartsWith("error: INVALID_PATH: ")))

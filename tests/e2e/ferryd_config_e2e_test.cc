@@ -120,7 +120,7 @@ TEST_F(FerrydConfigE2e, FerryVerboseNamesTheRequestWhoseLogLineHasTheErrorOfTheS
   const std::string script =
       "connme " + server.address() + "\nls\nrm missing.txt\nsize gone.txt\nbyebye\n";
   const ProcessResult verbose = RunClient(script, local_, {}, {.args = {"-v"}});
-  EXPECT_EQ(verbose.exit_code, 1) << verbose;
+  EXPECT_EQ(verbose.exit_code, 5) << verbose;  // not found
   const std::vector<std::string> errors = Lines(verbose.err);
   ASSERT_EQ(errors.size(), 2u) << verbose;
   EXPECT_THAT(errors[0], HasSubstr("missing.txt"));
@@ -137,7 +137,7 @@ TEST_F(FerrydConfigE2e, FerryVerboseNamesTheRequestWhoseLogLineHasTheErrorOfTheS
 
   // Without -v the lines stay as they were.
   const ProcessResult quiet = RunClient(script, local_);
-  EXPECT_EQ(quiet.exit_code, 1) << quiet;
+  EXPECT_EQ(quiet.exit_code, 5) << quiet;  // not found
   EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("(request"))) << quiet;
 }
 

@@ -46,7 +46,7 @@ TEST_F(FsVerbsE2e, MkdirCreatesDirectoriesThatLsShowsAndUploadsFill) {
 TEST_F(FsVerbsE2e, MkdirReportsEachFailureAndExitsNonZero) {
   FERRY_ASSERT_OK(WriteFile(root_ / "taken", "x"));
   const ProcessResult run = RunSession("mkdir taken missing/sub fine\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.err),
               ElementsAre(StartsWith("error: ALREADY_EXISTS: "), StartsWith("error: NOT_FOUND: ")))
       << run;
@@ -58,7 +58,7 @@ TEST_F(FsVerbsE2e, MkdirReportsEachFailureAndExitsNonZero) {
 // R-ACCESS-2, R-MKDIR-4
 TEST_F(FsVerbsE2e, ReadOnlyServerRefusesMkdir) {
   const ProcessResult run = RunReadOnly("mkdir new\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 6) << run;  // permission
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: PERMISSION_DENIED: "))) << run;
   EXPECT_FALSE(std::filesystem::exists(root_ / "new"));
 }
@@ -69,7 +69,7 @@ TEST_F(FsVerbsE2e, RmdirRemovesEmptyDirectoriesOnly) {
   std::filesystem::create_directories(root_ / "full/inner");
   FERRY_ASSERT_OK(WriteFile(root_ / "file", "x"));
   const ProcessResult run = RunSession("rmdir empty full file missing\nmkdir again\nrmdir again\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.err),
               ElementsAre(StartsWith("error: DIRECTORY_NOT_EMPTY: "),
                           StartsWith("error: NOT_A_DIRECTORY: "), StartsWith("error: NOT_FOUND: ")))
@@ -84,7 +84,7 @@ TEST_F(FsVerbsE2e, RmdirRemovesEmptyDirectoriesOnly) {
 TEST_F(FsVerbsE2e, ReadOnlyServerRefusesRmdir) {
   std::filesystem::create_directories(root_ / "empty");
   const ProcessResult run = RunReadOnly("rmdir empty\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 6) << run;  // permission
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: PERMISSION_DENIED: "))) << run;
   EXPECT_TRUE(std::filesystem::is_directory(root_ / "empty"));
 }
@@ -96,7 +96,7 @@ TEST_F(FsVerbsE2e, LcdChangesTheLocalDirectoryForTransfers) {
   FERRY_ASSERT_OK(WriteFile(root_ / "down.txt", "down"));
   const ProcessResult run =
       RunSession("lcd sub\nlpwd\nput up.txt\nget down.txt\nlcd missing\nlpwd\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_FOUND: "))) << run;
   const std::string sub = std::filesystem::canonical(local_ / "sub").string();
   const std::vector<std::string> lines = Lines(run.out);
@@ -116,7 +116,7 @@ TEST_F(FsVerbsE2e, GetAndPutAreDownloadAndUpload) {
   const ProcessResult run = RunSession(
       "put up.txt\nput up.txt\nput -f up.txt\nget down.txt\nget -f down.txt\n"
       "help get\nhelp put\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 7) << run;  // conflict
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: ALREADY_EXISTS: "),
                                           StartsWith("error: ALREADY_EXISTS: ")))
       << run;
@@ -142,7 +142,7 @@ TEST_F(FsVerbsE2e, StatPrintsTheFileInfoFields) {
   std::filesystem::create_directory(root_ / "d");
   std::filesystem::permissions(root_ / "d", std::filesystem::perms(0750));
   const ProcessResult run = RunSession("stat a.txt d missing\n");
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.err), ElementsAre(StartsWith("error: NOT_FOUND: "))) << run;
   const std::vector<std::string> lines = Lines(run.out);
   ASSERT_EQ(lines.size(), 12u) << run;

@@ -327,10 +327,23 @@ TEST_F(InteractiveE2e, HistorySurvivesARestart) {
   EXPECT_EQ(again.WaitForExit(), 0) << again.screen();
 }
 
+// `ferry HOST` at a terminal opens the shell connected to HOST, as `sftp HOST`
+// does; byebye ends it with status 0.
+TEST_F(InteractiveE2e, HostOnTheCommandLineOpensTheShellConnected) {
+  FERRY_ASSERT_OK(WriteFile(root_ / "here.txt", "12345"));
+  PtyClient client(local_, state_, {server_.address()});
+  ASSERT_TRUE(client.WaitFor("connected to " + server_.address())) << client.screen();
+  ASSERT_TRUE(client.WaitFor(Prompt())) << client.screen();
+  client.Type("size here.txt\r");
+  ASSERT_TRUE(client.WaitFor("5\r\n")) << client.screen();
+  client.Type("byebye\r");
+  EXPECT_EQ(client.WaitForExit(), 0) << client.screen();
+}
+
 TEST_F(InteractiveE2e, QuietKeepsResultsAndErrorsOnly) {
   FERRY_ASSERT_OK(WriteFile(local_ / "q.txt", "quiet"));
   const ProcessResult run = RunSession("upload q.txt\nls\nsize missing\n", {.args = {"-q"}});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 5) << run;  // not found
   EXPECT_THAT(Lines(run.out), ::testing::ElementsAre("q.txt")) << run;
   EXPECT_THAT(Lines(run.err), ::testing::ElementsAre(HasSubstr("NOT_FOUND"))) << run;
 }

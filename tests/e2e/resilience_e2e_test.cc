@@ -40,7 +40,7 @@ TEST_F(ResilienceE2e, ServerStoppedMidSessionMakesTheNextCommandsFailCleanly) {
 
   (*client)->WriteStdin("size probe.txt\nls\n");
   const ProcessResult run = (*client)->Wait(seconds(60));
-  EXPECT_EQ(run.exit_code, 1) << run;  // neither a crash (128 + signal) nor the hang guard
+  EXPECT_EQ(run.exit_code, 3) << run;  // neither a crash (128 + signal) nor the hang guard
   EXPECT_FALSE(run.timed_out);
   EXPECT_THAT(Lines(run.err),
               ElementsAre(AllOf(StartsWith("error: CONNECTION_CLOSED: "), EndsWith(": probe.txt")),
@@ -86,7 +86,7 @@ TEST_F(ResilienceE2e, ServerKilledDuringADownloadLeavesNothingUnderTheLocalName)
   FERRY_ASSERT_OK((*client)->Signal(SIGCONT));
 
   const ProcessResult run = (*client)->Wait(seconds(60));
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 3) << run;  // connection
   EXPECT_FALSE(run.timed_out);
   // The stream ends at a frame boundary (CONNECTION_CLOSED) or, far more often,
   // inside a chunk frame (MALFORMED_FRAME, src/codec/frame_io.h).

@@ -97,7 +97,7 @@ TEST_F(ResumeE2e, SourceChangedBetweenAttemptsIsDetectedNotSpliced) {
       root_ / "big.bin", std::filesystem::last_write_time(root_ / "big.bin") + seconds(2));
 
   const ProcessResult changed = RunSession("reget big.bin local.bin\n");
-  EXPECT_EQ(changed.exit_code, 1) << changed;
+  EXPECT_EQ(changed.exit_code, 7) << changed;  // conflict
   EXPECT_THAT(Lines(changed.err),
               ElementsAre(AllOf(StartsWith("error: SOURCE_CHANGED: "), EndsWith(": big.bin"))))
       << changed;

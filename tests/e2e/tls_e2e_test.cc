@@ -57,7 +57,7 @@ class TlsE2e : public E2eTest {
 
   std::vector<std::string> CaFlags() const { return {"--tls-ca", certs_.ca.string()}; }
   std::string TlsConnectedLine() const {
-    return "connected to " + tls_server_.address() + " (ferryd/0.1.0, protocol 1)";
+    return "connected to " + tls_server_.address() + " (ferryd/" FERRY_VERSION ", protocol 1)";
   }
 
   // A TCP connection to the TLS server that sends nothing, so its handshake never
@@ -110,7 +110,7 @@ TEST_F(TlsE2e, ServerCertificateFromAnUntrustedCaIsRefusedWithTheReason) {
   FERRY_ASSERT_OK(StartTlsServer());
   const ProcessResult run = RunTls({"--tls-ca", certs_.other_ca.string()}, "ls\n");
 
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 3) << run;  // connection
   EXPECT_THAT(Lines(run.err),
               ElementsAre("error: UNAVAILABLE: cannot connect: " + tls_server_.address() +
                               " (certificate verify failed: unable to get local issuer "
@@ -121,7 +121,7 @@ TEST_F(TlsE2e, ServerCertificateFromAnUntrustedCaIsRefusedWithTheReason) {
 
   // --tls trusts the system's CAs, and none of them signed this test CA.
   const ProcessResult system = RunTls({"--tls"});
-  EXPECT_EQ(system.exit_code, 1) << system;
+  EXPECT_EQ(system.exit_code, 3) << system;  // connection
   EXPECT_THAT(system.err, HasSubstr("(certificate verify failed: ")) << system;
 }
 
@@ -135,7 +135,7 @@ TEST_F(TlsE2e, PinnedFingerprintConnectsAndAWrongPinIsRefused) {
   EXPECT_THAT(Lines(good.out), ElementsAre(TlsConnectedLine(), "6", "bye")) << good;
 
   const ProcessResult bad = RunTls({"--tls-pin", certs_.self_signed.fingerprint});
-  EXPECT_EQ(bad.exit_code, 1) << bad;
+  EXPECT_EQ(bad.exit_code, 3) << bad;  // connection
   EXPECT_THAT(bad.err,
               HasSubstr("does not match pinned fingerprint " + certs_.self_signed.fingerprint))
       << bad;
@@ -153,7 +153,7 @@ TEST_F(TlsE2e, ClientCertificatesRequiredByTheServer) {
   }
 
   const ProcessResult without = RunTls(CaFlags(), "size a.txt\n");
-  EXPECT_EQ(without.exit_code, 1) << without;
+  EXPECT_EQ(without.exit_code, 3) << without;  // connection
   EXPECT_THAT(without.err, HasSubstr("certificate required")) << without;
   EXPECT_THAT(without.out, Not(HasSubstr("\n4\n")));
   EXPECT_TRUE(tls_server_.WaitForLog("peer did not return a certificate", seconds(30)));
@@ -168,7 +168,7 @@ TEST_F(TlsE2e, ClientCertificatesRequiredByTheServer) {
 TEST_F(TlsE2e, PlaintextClientIsToldTheServerRequiresTls) {
   FERRY_ASSERT_OK(StartTlsServer());
   const ProcessResult plain = RunTls({});
-  EXPECT_EQ(plain.exit_code, 1) << plain;
+  EXPECT_EQ(plain.exit_code, 10) << plain;  // protocol
   EXPECT_THAT(Lines(plain.err), ElementsAre("error: UNSUPPORTED: protocol error: " +
                                             tls_server_.address() + " (this server requires TLS)"))
       << plain;
@@ -184,7 +184,7 @@ TEST_F(TlsE2e, PlaintextClientIsToldTheServerRequiresTls) {
 TEST_F(TlsE2e, TlsClientMeetingAPlaintextServerSaysSo) {
   const ProcessResult run =
       RunClient(ConnectLine() + "byebye\n", local_, {}, RunClientOptions{CaFlags()});
-  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_EQ(run.exit_code, 3) << run;  // connection
   EXPECT_THAT(Lines(run.err),
               ElementsAre("error: UNAVAILABLE: cannot connect: " + server_.address() +
                           " (server did not answer with TLS (does it serve "
@@ -233,7 +233,7 @@ TEST_F(TlsE2e, FullServerRefusesOverTlsWithTheTypedError) {
   ASSERT_TRUE((*holder)->WaitForOutput("connected to", seconds(60))) << (*holder)->err();
 
   const ProcessResult refused = RunTls(CaFlags());
-  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_EQ(refused.exit_code, 3) << refused;  // connection
   EXPECT_THAT(refused.err, StartsWith("error: TOO_MANY_CONNECTIONS: server is full")) << refused;
 
   (*holder)->WriteStdin("byebye\n");

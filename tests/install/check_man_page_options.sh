@@ -23,6 +23,13 @@ for option in $options; do
     failures=$((failures + 1))
   fi
 done
+# The page's header names the version the program reports (one define, from
+# the project's version in CMake): a version bump must reach the page too.
+version=$("$program" --version | awk '{ print $2; exit }')
+if ! grep -qE "^\.TH .*\"[a-z]+ ${version//./\\.}\"" "$page"; then
+  echo "check_man_page_options: FAIL: the .TH line of $page does not name version $version" >&2
+  failures=$((failures + 1))
+fi
 if command -v groff >/dev/null; then
   warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
   if [[ -n "$warnings" ]]; then

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "src/base/digest.h"
+#include "src/base/version.h"
 #include "src/codec/frame.h"
 #include "src/codec/limits.h"
 #include "src/codec/wire_error.h"
@@ -121,7 +122,7 @@ TEST_F(SessionTest, WelcomeAnnouncesVersionNameAndLimits) {
   ASSERT_TRUE(result.messages[0].has_welcome());
   const v1::Welcome& welcome = result.messages[0].welcome();
   EXPECT_EQ(welcome.version(), 1u);
-  EXPECT_EQ(welcome.server_name(), "ferryd/0.1.0");
+  EXPECT_EQ(welcome.server_name(), "ferryd/" FERRY_VERSION);
   EXPECT_EQ(welcome.max_frame_bytes(), limits::kDefaultMaxFrameBytes);
   EXPECT_EQ(welcome.max_chunk_bytes(), kDefaultChunk);
   EXPECT_EQ(welcome.max_path_bytes(), 4096u);
