@@ -85,6 +85,9 @@ class Shell {
   Status Lpwd(const Args& args);
   Status StatCommand(const Args& args);
   Status Help(const Args& args);
+  // mv and hash, each one protocol verb (shell_commands_verbs.cc).
+  Status Mv(const Args& args);
+  Status Hash(const Args& args);
 
   // Prints the error line for `status` and returns `status`. `subject` says what
   // it is about, verbatim; a path goes through ReportPath so it is escaped and
