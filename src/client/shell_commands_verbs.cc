@@ -93,10 +93,6 @@ Status Shell::Mv(const Args& raw_args) {
 Status Shell::Hash(const Args& raw_args) {
   Args args = raw_args;
   const bool local = TakeFlag(&args, "-l");
-  if (args.empty()) {
-    return Report(Status::Error(StatusCode::kInvalidArgument, "hash needs a path"),
-                  "usage: hash PATH... | hash -l LOCAL...");
-  }
   Status result;
   if (local) {
     for (const std::string& path : args) {
