@@ -119,6 +119,22 @@ Bytes Remove(const std::string& path) {
   return Frame(m);
 }
 
+Bytes Rename(const std::string& from, const std::string& to, bool overwrite = false) {
+  v1::ClientMessage m;
+  m.mutable_rename()->set_from(from);
+  m.mutable_rename()->set_to(to);
+  m.mutable_rename()->set_overwrite(overwrite);
+  return Frame(m);
+}
+
+Bytes Hash(const std::string& path, uint64_t offset = 0, uint64_t length = 0) {
+  v1::ClientMessage m;
+  m.mutable_hash()->set_path(path);
+  m.mutable_hash()->set_offset(offset);
+  m.mutable_hash()->set_length(length);
+  return Frame(m);
+}
+
 Bytes Download(const std::string& path) {
   v1::ClientMessage m;
   m.mutable_download()->set_path(path);
@@ -327,6 +343,12 @@ std::vector<std::pair<const char*, Bytes>> SessionSeeds() {
       {"hello_remove_file", Hello() + Remove("docs/readme.md") + Stat("docs/readme.md")},
       {"hello_remove_directory", Hello() + Remove("docs")},
       {"hello_remove_root", Hello() + Remove("/")},
+      {"hello_rename_file_then_back", Hello() + Rename("a.txt", "docs/moved.txt") +
+                                          Stat("docs/moved.txt") +
+                                          Rename("docs/moved.txt", "a.txt", true)},
+      {"hello_rename_directory_into_itself", Hello() + Rename("docs", "docs/inner")},
+      {"hello_hash_range_then_whole", Hello() + Hash("a.txt", 1, 3) + Hash("docs/big.bin")},
+      {"hello_hash_then_cancel", Hello() + Hash("docs/big.bin") + Cancel() + Stat("a.txt")},
       {"hello_download_then_bye", Hello() + Download("a.txt") + Bye()},
       {"hello_download_big_64k_frames_then_list",
        Hello(limits::kMinFrameBytes) + Download("docs/big.bin") + List("docs")},

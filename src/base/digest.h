@@ -16,6 +16,9 @@ namespace ferry {
 
 using Digest = std::array<uint8_t, 16>;
 
+// The digest's name where the protocol names it (HashReply.algorithm, spec 6.11).
+inline constexpr std::string_view kDigestAlgorithmName = "xxh3-128";
+
 class StreamingDigest {
  public:
   StreamingDigest();

@@ -200,6 +200,63 @@ Status Client::RemoveDirectory(std::string_view path) {
   return ReceiveReply(v1::ServerMessage::kRemoveDirectory).status();
 }
 
+Status Client::Rename(std::string_view from, std::string_view to, bool overwrite) {
+  v1::ClientMessage request;
+  v1::RenameRequest* rename = request.mutable_rename();
+  rename->set_from(std::string(from));
+  rename->set_to(std::string(to));
+  rename->set_overwrite(overwrite);
+  FERRY_RETURN_IF_ERROR(Send(request));
+  return ReceiveReply(v1::ServerMessage::kRename).status();
+}
+
+StatusOr<HashResult> Client::Hash(std::string_view path, uint64_t offset, uint64_t length,
+                                  const TransferOptions& options) {
+  v1::ClientMessage request;
+  v1::HashRequest* hash = request.mutable_hash();
+  hash->set_path(std::string(path));
+  hash->set_offset(offset);
+  hash->set_length(length);
+  FERRY_RETURN_IF_ERROR(Send(request));
+  bool cancelled = false;
+  uint64_t hashed = 0;
+  while (true) {
+    if (!cancelled && options.cancel != nullptr && options.cancel->load()) {
+      v1::ClientMessage cancel;
+      cancel.mutable_cancel();
+      FERRY_RETURN_IF_ERROR(Send(cancel));
+      cancelled = true;  // read on to the terminal reply (R-CANCEL-3)
+    }
+    FERRY_ASSIGN_OR_RETURN(const v1::ServerMessage* reply, ReceiveReply(v1::ServerMessage::kHash));
+    const v1::HashReply& got = reply->hash();
+    // Everything the server says is checked against the request (R-HASH-4).
+    if (got.offset() != offset || got.offset() > got.size()) {
+      return Break(ProtocolError("server hashed a range not asked for"));
+    }
+    const uint64_t available = got.size() - got.offset();
+    const uint64_t expected = length == 0 ? available : std::min(length, available);
+    if (got.hashed() < hashed || got.hashed() > expected) {
+      return Break(ProtocolError("server reported impossible hash progress"));
+    }
+    hashed = got.hashed();
+    if (got.in_progress()) {
+      if (options.progress) options.progress(hashed, expected);
+      continue;
+    }
+    HashResult result;
+    result.algorithm = got.algorithm();
+    if (got.algorithm() != kDigestAlgorithmName || got.length() != expected ||
+        got.hashed() != expected || !DigestFromBytes(got.digest(), &result.digest)) {
+      return Break(ProtocolError("server sent a malformed hash reply"));
+    }
+    result.size = got.size();
+    result.mtime_unix_ns = got.mtime_unix_ns();
+    result.offset = got.offset();
+    result.length = got.length();
+    return result;
+  }
+}
+
 Status Client::CancelDownload() {
   v1::ClientMessage cancel;
   cancel.mutable_cancel();

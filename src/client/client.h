@@ -99,6 +99,17 @@ struct TransferResult {
   uint64_t resumed_from = 0;  // bytes that were already in place and did not cross the wire
 };
 
+// What the server reported for a hash (spec 6.11): the digest of the file's
+// bytes [offset, offset + length), and the file's size and mtime when opened.
+struct HashResult {
+  std::string algorithm;  // "xxh3-128"
+  Digest digest{};
+  uint64_t size = 0;
+  int64_t mtime_unix_ns = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 class Client {
  public:
   static StatusOr<std::unique_ptr<Client>> Connect(const HostPort& server,
@@ -123,6 +134,15 @@ class Client {
   Status MakeDirectory(std::string_view path);
   // Removes one empty directory (spec 6.9).
   Status RemoveDirectory(std::string_view path);
+  // Moves or renames one entry on the server; an existing `to` is replaced only
+  // with `overwrite` (spec 6.10).
+  Status Rename(std::string_view from, std::string_view to, bool overwrite);
+  // The server's digest of the file's bytes [offset, offset + length) (0: to the
+  // end), without transferring them (spec 6.11). `options.progress` sees the
+  // server's keep-alives; `options.cancel` is checked whenever a frame arrives
+  // (at least every 10 s, R-HASH-4) and cancels the hash cleanly.
+  StatusOr<HashResult> Hash(std::string_view path, uint64_t offset = 0, uint64_t length = 0,
+                            const TransferOptions& options = {});
 
   // Streams the file's bytes to `sink` as they arrive. On failure the sink has
   // seen a prefix at most, which the caller must discard.

@@ -108,6 +108,9 @@ class Shell {
     // none was typed: "" for a local one, the working directory for a remote
     // one). The target is never expanded.
     bool sources_then_target = false;
+    // A flag that makes every path argument local ("hash -l"): with it, 'R'
+    // reads as 'L' for resolution, wildcards and completion. 0: none.
+    char local_flag = 0;
   };
   static const Command kCommands[];
 
@@ -132,6 +135,9 @@ class Shell {
   Status Lpwd(const Args& args);
   Status StatCommand(const Args& args);
   Status Help(const Args& args);
+  // mv and hash, each one protocol verb (shell_commands_verbs.cc).
+  Status Mv(const Args& args);
+  Status Hash(const Args& args);
 
   // Remote working directory, wildcards, lls and recursive transfers
   // (shell_commands_nav.cc).

@@ -114,8 +114,15 @@ StatusOr<Shell::Args> Shell::PrepareArguments(const Command& command,
   Args args;
   for (size_t i = 0; i < flags; ++i) args.push_back(words[i].text);
   const std::string_view kinds = command.arg_kinds;
+  bool local = false;  // "hash -l": the paths are local ones
+  for (size_t i = 0; i < flags; ++i) {
+    if (command.local_flag != 0 && words[i].text.find(command.local_flag) != std::string::npos) {
+      local = true;
+    }
+  }
   auto kind_at = [&](size_t position) {
-    return kinds.empty() ? '-' : kinds[std::min(position, kinds.size() - 1)];
+    const char kind = kinds.empty() ? '-' : kinds[std::min(position, kinds.size() - 1)];
+    return local && kind == 'R' ? 'L' : kind;
   };
   const size_t typed = words.size() - flags;
   for (size_t position = 0; position < typed; ++position) {

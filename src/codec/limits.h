@@ -60,6 +60,9 @@ inline constexpr size_t kDefaultMaxConnectionsPerAddress = 32;
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 inline constexpr std::chrono::seconds kIdleTimeout{300};
 inline constexpr std::chrono::seconds kTransferStallTimeout{60};
+// While a long hash runs the server sends a keep-alive this often, so that the
+// client's receive deadline does not expire (R-HASH-4).
+inline constexpr std::chrono::seconds kHashProgressInterval{10};
 
 // Interrupted resumable uploads a server keeps at most, and for how long (spec
 // 7.8, R-RESUME-9): abandoned ones cannot fill the disk.

@@ -59,4 +59,15 @@ Status ErrnoToStatus(int err, std::string_view context) {
   return Status::Error(entry->code, message);
 }
 
+Status RenameErrnoToStatus(int err, std::string_view context) {
+  // rename(2) gives EINVAL for a directory moved into its own subtree (once a
+  // file system without RENAME_NOREPLACE has been ruled out); from any other
+  // call EINVAL is an unexpected system error.
+  if (err == EINVAL) {
+    return Status::Error(StatusCode::kInvalidPath,
+                         std::string(context) + ": a directory cannot move into itself");
+  }
+  return ErrnoToStatus(err, context);
+}
+
 }  // namespace ferry

@@ -16,5 +16,8 @@ namespace ferry {
 // A non-OK Status for `err`, with the message "<context>: <fixed description>".
 // Unlisted values become kIoError. `err` must not be 0.
 Status ErrnoToStatus(int err, std::string_view context);
+// The same for the errno of a rename (spec 6.10), where EINVAL has a meaning of
+// its own: a directory moved into its own subtree, kInvalidPath (R-RENAME-4).
+Status RenameErrnoToStatus(int err, std::string_view context);
 
 }  // namespace ferry

@@ -169,6 +169,17 @@ class FileSystem {
   // kPermissionDenied; kBusy; kIoError, also when the entry is gone but the
   // flush failed.
   virtual Status RemoveDirectory(const Path& path) = 0;
+  // Moves the entry at `from` (never what a symbolic link points to) to `to` in
+  // one atomic step, then flushes the directories involved (spec R-RENAME-1,
+  // R-RENAME-5). Without `overwrite` an entry at `to` is never replaced, checked
+  // atomically with the move; with it, `to` is replaced (a directory only by a
+  // directory, and only if empty).
+  // kInvalidPath for the root on either side, or `to` inside the directory
+  // `from`; kNotFound (`from`, or a prefix or the parent of `to`);
+  // kNotADirectory; kIsADirectory; kAlreadyExists; kDirectoryNotEmpty;
+  // kPermissionDenied (also across file systems); kNoSpace; kBusy; kIoError,
+  // also when the entry moved but a flush failed.
+  virtual Status Rename(const Path& from, const Path& to, bool overwrite) = 0;
   // Opens a regular file for reading.
   // kNotFound; kIsADirectory; kNotARegularFile for FIFOs, sockets and devices
   // (never blocks on them); kPermissionDenied; kNotADirectory; kIoError.

@@ -250,6 +250,48 @@ Status InMemoryFileSystem::RemoveDirectory(const Path& path) {
   return Status::Ok();
 }
 
+Status InMemoryFileSystem::Rename(const Path& from, const Path& to, bool overwrite) {
+  constexpr std::string_view operation = "rename";
+  if (from.IsRoot() || to.IsRoot()) {
+    return Status::Error(StatusCode::kInvalidPath, "the root cannot be moved or replaced");
+  }
+  std::lock_guard lock(mu_);
+  // The same checks, in the same order, with the errno values Linux gives.
+  FERRY_ASSIGN_OR_RETURN(Node * from_parent, FindDirectory(from.Parent(), operation));
+  FERRY_ASSIGN_OR_RETURN(Node * to_parent, FindDirectory(to.Parent(), operation));
+  const auto source = from_parent->children.find(from.Name());
+  if (source == from_parent->children.end()) return ErrnoToStatus(ENOENT, operation);
+  const auto target = to_parent->children.find(to.Name());
+  const bool exists = target != to_parent->children.end();
+  if (exists && !overwrite) return ErrnoToStatus(EEXIST, operation);
+  if (exists && target->second == source->second) return Status::Ok();  // onto itself
+  const bool moving_directory = source->second->type == FileType::kDirectory;
+  // There are no links here, so `to` is inside `from` exactly when its
+  // components begin with all of `from`'s.
+  const auto& outer = from.components();
+  const auto& inner = to.components();
+  if (moving_directory && inner.size() > outer.size() &&
+      std::equal(outer.begin(), outer.end(), inner.begin())) {
+    return RenameErrnoToStatus(EINVAL, operation);
+  }
+  if (exists) {
+    const bool target_is_directory = target->second->type == FileType::kDirectory;
+    if (moving_directory && !target_is_directory) return ErrnoToStatus(ENOTDIR, operation);
+    if (!moving_directory && target_is_directory) return ErrnoToStatus(EISDIR, operation);
+    if (target_is_directory && !target->second->children.empty()) {
+      return ErrnoToStatus(ENOTEMPTY, operation);
+    }
+    // A listing may still point to a replaced directory (as in RemoveDirectory).
+    if (target_is_directory) removed_directories_.push_back(std::move(target->second));
+    to_parent->children.erase(target);
+  }
+  std::unique_ptr<Node> node = std::move(source->second);
+  from_parent->children.erase(source);
+  to_parent->children.emplace(std::string(to.Name()), std::move(node));
+  from_parent->mtime_unix_ns = to_parent->mtime_unix_ns = Tick();
+  return Status::Ok();
+}
+
 StatusOr<std::unique_ptr<ReadableFile>> InMemoryFileSystem::OpenForRead(const Path& path) {
   std::lock_guard lock(mu_);
   FERRY_ASSIGN_OR_RETURN(const Node* node, FindRegular(path, "open"));

@@ -29,6 +29,7 @@ class InMemoryFileSystem : public FileSystem {
   Status Remove(const Path& path) override;
   Status MakeDirectory(const Path& path) override;
   Status RemoveDirectory(const Path& path) override;
+  Status Rename(const Path& from, const Path& to, bool overwrite) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;

@@ -523,6 +523,81 @@ Status PosixFileSystem::RemoveDirectory(const Path& path) {
   return Status::Ok();
 }
 
+Status PosixFileSystem::Rename(const Path& from, const Path& to, bool overwrite) {
+  constexpr std::string_view kOperation = "rename";
+  if (from.IsRoot() || to.IsRoot()) {
+    return Status::Error(StatusCode::kInvalidPath, "the root cannot be moved or replaced");
+  }
+  // Readable, not O_PATH: both parents are flushed through these (R-RENAME-5).
+  // Each is resolved beneath the root on its own; the final components are
+  // never followed, so neither side can leave the root (R-PATH-11).
+  FERRY_ASSIGN_OR_RETURN(
+      UniqueFd from_dir,
+      OpenBeneath(from.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, kOperation));
+  FERRY_ASSIGN_OR_RETURN(UniqueFd to_dir,
+                         OpenBeneath(to.Parent(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, kOperation));
+  const char* from_name = from.components().back().c_str();
+  const char* to_name = to.components().back().c_str();
+  struct stat source;
+  if (fstatat(from_dir.get(), from_name, &source, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoToStatus(errno, kOperation);
+  }
+  if (overwrite) {
+    if (syscalls_->Rename(from_dir.get(), from_name, to_dir.get(), to_name, 0) != 0) {
+      // POSIX allows EEXIST for a non-empty directory target.
+      return RenameErrnoToStatus(errno == EEXIST ? ENOTEMPTY : errno, kOperation);
+    }
+  } else {
+    FERRY_RETURN_IF_ERROR(
+        MoveNoReplace(from_dir.get(), from_name, to_dir.get(), to_name, S_ISDIR(source.st_mode)));
+  }
+  // The entry has moved; only its durability is unknown if a flush fails
+  // (as for an upload, R-UPLOAD-15).
+  struct stat from_st, to_st;
+  const bool same_dir = fstat(from_dir.get(), &from_st) == 0 && fstat(to_dir.get(), &to_st) == 0 &&
+                        from_st.st_dev == to_st.st_dev && from_st.st_ino == to_st.st_ino;
+  if (syscalls_->Fsync(to_dir.get()) != 0 || (!same_dir && syscalls_->Fsync(from_dir.get()) != 0)) {
+    return Status::Error(StatusCode::kIoError, ErrnoToStatus(errno, "flush directory").message());
+  }
+  return Status::Ok();
+}
+
+// R-RENAME-2: never replaces what is at the target, decided atomically.
+Status PosixFileSystem::MoveNoReplace(int from_dir, const char* from_name, int to_dir,
+                                      const char* to_name, bool is_directory) {
+  constexpr std::string_view kOperation = "rename";
+  if (syscalls_->Rename(from_dir, from_name, to_dir, to_name, RENAME_NOREPLACE) == 0) {
+    return Status::Ok();
+  }
+  // EINVAL is either a directory moved into itself or a file system without
+  // RENAME_NOREPLACE; the fallbacks below tell them apart.
+  if (errno != EINVAL) return RenameErrnoToStatus(errno, kOperation);
+  if (!is_directory) {
+    // link() fails with EEXIST rather than replace, as atomically. For a moment
+    // both names show the entry; then the old one goes.
+    if (syscalls_->Link(from_dir, from_name, to_dir, to_name) != 0) {
+      return ErrnoToStatus(errno, kOperation);
+    }
+    if (unlinkat(from_dir, from_name, 0) != 0) {
+      const int err = errno;
+      unlinkat(to_dir, to_name, 0);  // undo: the entry stays where it was
+      return ErrnoToStatus(err, kOperation);
+    }
+    return Status::Ok();
+  }
+  // A directory cannot be linked. An empty placeholder claims the target name
+  // atomically (mkdir fails if anything is there); a plain rename then replaces
+  // only that placeholder.
+  if (mkdirat(to_dir, to_name, 0700) != 0) return ErrnoToStatus(errno, kOperation);
+  if (syscalls_->Rename(from_dir, from_name, to_dir, to_name, 0) != 0) {
+    const int err = errno;
+    unlinkat(to_dir, to_name, AT_REMOVEDIR);
+    // Something was put into the placeholder meanwhile: it was not there first.
+    return RenameErrnoToStatus(err == ENOTEMPTY || err == EEXIST ? EEXIST : err, kOperation);
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::unique_ptr<ReadableFile>> PosixFileSystem::OpenForRead(const Path& path) {
   // Classify through an O_PATH descriptor before opening for real: opening a
   // device can have side effects (a tape rewinds, a watchdog starts), and opening

@@ -42,6 +42,7 @@ class PosixFileSystem : public FileSystem {
   Status Remove(const Path& path) override;
   Status MakeDirectory(const Path& path) override;
   Status RemoveDirectory(const Path& path) override;
+  Status Rename(const Path& from, const Path& to, bool overwrite) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;
@@ -59,6 +60,10 @@ class PosixFileSystem : public FileSystem {
   StatusOr<UniqueFd> OpenBeneath(const Path& path, int flags, std::string_view operation) const;
   // The parent directory of an upload to `path`, after the checks of R-UPLOAD-4.
   StatusOr<UniqueFd> OpenUploadParent(const Path& path, const UploadOptions& options) const;
+  // Rename without replacing: renameat2(RENAME_NOREPLACE), or where the file
+  // system lacks it a step just as atomic against an existing target (R-RENAME-2).
+  Status MoveNoReplace(int from_dir, const char* from_name, int to_dir, const char* to_name,
+                       bool is_directory);
 
   const UniqueFd root_;
   const bool have_openat2_;

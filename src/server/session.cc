@@ -53,6 +53,8 @@ const Session::Route Session::kRoutes[] = {
      /*mutates=*/true},
     {v1::ClientMessage::kRemoveDirectory, "rmdir", &Session::HandleRemoveDirectory,
      /*mutates=*/true},
+    {v1::ClientMessage::kRename, "rename", &Session::HandleRename, /*mutates=*/true},
+    {v1::ClientMessage::kHash, "hash", &Session::HandleHash, /*mutates=*/false},
 };
 
 Session::Session(Stream* stream, FileSystem* fs, SessionOptions options, RequestObserver observer)
@@ -300,6 +302,9 @@ Session::Outcome Session::RefuseReadOnly(const v1::ClientMessage& request, Reque
     case v1::ClientMessage::kRemoveDirectory:
       record->path = request.remove_directory().path();
       return Fail(denied, record->path);
+    case v1::ClientMessage::kRename:
+      record->path = request.rename().from();  // R-RENAME-6
+      return Fail(denied, record->path);
     case v1::ClientMessage::kUpload:
       // A refused upload still has its data phase (R-UPLOAD-2).
       record->path = request.upload().path();
@@ -410,6 +415,30 @@ Session::Outcome Session::HandleRemoveDirectory(const v1::ClientMessage& request
   return Outcome{};
 }
 
+Session::Outcome Session::HandleRename(const v1::ClientMessage& request, RequestRecord* record) {
+  const v1::RenameRequest& rename = request.rename();
+  // Every error names `from` (R-RENAME-7); the message says which path it is about.
+  record->path = rename.from();
+  auto from = Path::Parse(rename.from());
+  if (!from.ok()) return Fail(from.status(), record->path);
+  auto to = Path::Parse(rename.to());
+  if (!to.ok()) {
+    return Fail(Status::Error(to.status().code(), "target: " + to.status().message()),
+                record->path);
+  }
+  if (from->IsRoot() || to->IsRoot()) {
+    return Fail(Status::Error(StatusCode::kInvalidPath, "the root cannot be moved or replaced"),
+                record->path);
+  }
+  if (const Status moved = fs_->Rename(*from, *to, rename.overwrite()); !moved.ok()) {
+    return Fail(moved, record->path);
+  }
+  v1::ServerMessage reply;
+  reply.mutable_rename();
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{};
+}
+
 StatusOr<bool> Session::CancelRequested() {
   while (!held_request_ && reader_.HasInput()) {
     FERRY_ASSIGN_OR_RETURN(std::span<const uint8_t> payload, reader_.ReadFrame());
@@ -505,6 +534,75 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
   reply.mutable_download_end()->set_xxh3_128(DigestToBytes(digest.Finish()));
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, sent_bytes};
   return Outcome{Status::Ok(), false, sent_bytes};
+}
+
+Session::Outcome Session::HandleHash(const v1::ClientMessage& request, RequestRecord* record) {
+  const v1::HashRequest& hash = request.hash();
+  record->path = hash.path();
+  auto path = Path::Parse(record->path);
+  if (!path.ok()) return Fail(path.status(), record->path);
+  auto opened = fs_->OpenForRead(*path);
+  if (!opened.ok()) return Fail(opened.status(), record->path);
+  ReadableFile& file = **opened;
+  const uint64_t size = file.info().size;
+  const uint64_t start = hash.offset();
+  if (start > size) {
+    return Fail(Status::Error(StatusCode::kInvalidArgument, "offset is past the end of the file"),
+                record->path);
+  }
+  // Clipped at the size the file had when opened (R-HASH-1, R-HASH-2).
+  const uint64_t length =
+      hash.length() == 0 ? size - start : std::min<uint64_t>(hash.length(), size - start);
+
+  v1::ServerMessage reply;
+  v1::HashReply* out = reply.mutable_hash();
+  out->set_algorithm(std::string(kDigestAlgorithmName));
+  out->set_size(size);
+  out->set_mtime_unix_ns(file.info().mtime_unix_ns);
+  out->set_offset(start);
+  transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(length, 1)));
+  StreamingDigest digest;
+  uint64_t done = 0;
+  auto last_sign_of_life = Clock::now();
+  // The session is in DOWNLOADING meanwhile (R-HASH-3): it looks for a Cancel
+  // between reads and holds any other frame.
+  while (done < length) {
+    auto cancel = CancelRequested();
+    if (!cancel.ok()) {
+      if (cancel.status().code() == StatusCode::kConnectionClosed) {
+        return Outcome{cancel.status(), true};
+      }
+      return Fail(cancel.status(), "", /*close=*/true);
+    }
+    if (*cancel) {
+      return Fail(Status::Error(StatusCode::kCancelled, "hash cancelled by the client"),
+                  record->path);
+    }
+    if (Clock::now() - last_sign_of_life >= options_.hash_progress_interval) {
+      // Nothing else is sent while hashing: keep the client's deadline alive (R-HASH-4).
+      out->set_in_progress(true);
+      out->set_hashed(done);
+      if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+      last_sign_of_life = Clock::now();
+    }
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(transfer_buffer_.size(), length - done));
+    auto got = file.ReadAt(start + done, std::span<uint8_t>(transfer_buffer_.data(), want));
+    if (!got.ok() || *got == 0) {
+      const Status error =
+          got.ok() ? Status::Error(StatusCode::kIoError, "file shrank while it was being hashed")
+                   : got.status();
+      return Fail(error, record->path);
+    }
+    digest.Update(std::span<const uint8_t>(transfer_buffer_.data(), *got));
+    done += *got;
+  }
+  out->set_in_progress(false);
+  out->set_hashed(length);
+  out->set_length(length);
+  out->set_digest(DigestToBytes(digest.Finish()));
+  if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
+  return Outcome{};
 }
 
 Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, RequestRecord* record) {

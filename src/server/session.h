@@ -43,6 +43,9 @@ struct SessionOptions {
   // Where interrupted resumable uploads are kept (spec 7.8), shared by the
   // server's sessions; nullptr: this server does not resume uploads.
   KeptUploads* kept_uploads = nullptr;
+  // How often a long hash sends a keep-alive (R-HASH-4); tests make it 0 to see
+  // one after every read.
+  std::chrono::milliseconds hash_progress_interval = limits::kHashProgressInterval;
 };
 
 // What the server logs about one request.
@@ -99,6 +102,8 @@ class Session {
   Outcome HandleRemove(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleMakeDirectory(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleRemoveDirectory(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleRename(const v1::ClientMessage& request, RequestRecord* record);
+  Outcome HandleHash(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleDownload(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleUpload(const v1::ClientMessage& request, RequestRecord* record);
   Outcome HandleBye(const v1::ClientMessage& request, RequestRecord* record);

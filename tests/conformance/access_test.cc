@@ -315,6 +315,29 @@ TEST_F(ReadOnlyConformance, RemoveDirectoryIsPermissionDeniedAndTheDirectoryStay
   EXPECT_TRUE(std::filesystem::is_directory(root_ / "empty"));
 }
 
+// R-ACCESS-2, R-RENAME-6: refused before any lookup, Error.path = from.
+TEST_F(ReadOnlyConformance, RenameIsPermissionDeniedAndNothingMoves) {
+  Put("a.txt", "hello");
+  auto connection = OpenSession();
+  ASSERT_NE(connection, nullptr);
+  const ServerFrame reply = Call(*connection, RenameMessage("a.txt", "b.txt", true));
+  EXPECT_THAT(reply, IsError(v1::PERMISSION_DENIED));
+  EXPECT_EQ(reply.message.error().path(), "a.txt");
+  EXPECT_THAT(Call(*connection, RenameMessage("missing", "x")), IsError(v1::PERMISSION_DENIED));
+  EXPECT_EQ(Get("a.txt"), "hello");
+  EXPECT_FALSE(Exists("b.txt"));
+}
+
+// R-ACCESS-2, R-HASH-5: hash only reads, so a read-only server serves it.
+TEST_F(ReadOnlyConformance, HashIsServed) {
+  Put("a.txt", "hello");
+  auto connection = OpenSession();
+  ASSERT_NE(connection, nullptr);
+  const ServerFrame reply = Call(*connection, HashMessage("a.txt"));
+  ASSERT_THAT(reply, HasBody(v1::ServerMessage::kHash));
+  EXPECT_EQ(reply.message.hash().digest(), kHelloDigest);
+}
+
 // R-ACCESS-2: an upload is refused early, its data phase discarded.
 TEST_F(ReadOnlyConformance, UploadIsPermissionDeniedAndNothingIsWritten) {
   Put("a.txt", "hello");

@@ -31,6 +31,8 @@ std::vector<NamedFrame> RequestFrames() {
       {"Remove", Frame(RemoveMessage("victim.txt"))},
       {"MakeDirectory", Frame(MakeDirectoryMessage("victim_dir"))},
       {"RemoveDirectory", Frame(RemoveDirectoryMessage("victim_dir"))},
+      {"Rename", Frame(RenameMessage("victim_dir", "renamed_dir"))},
+      {"Hash", Frame(HashMessage("victim.txt"))},
       {"Download", Frame(DownloadMessage("victim.txt"))},
       {"Upload", Frame(UploadMessage("victim.txt", 0, /*overwrite=*/true))},
       {"Bye", Frame(ByeMessage())},

@@ -133,7 +133,7 @@ MATCHER_P(HasDumpBytes, dump, "is the frame of \"" + dump.text + "\"") {
 // Section 13 as a whole: every dump is a well-formed frame of its note's sizes,
 // and encodes the transcript text shown above it.
 TEST(ExamplesSpec, EveryDumpIsTheEncodingOfItsTranscript) {
-  ASSERT_THAT(Dumps(), SizeIs(47));
+  ASSERT_THAT(Dumps(), SizeIs(55));
   static const std::regex kNote(R"(payload (\d+) bytes = 0x([0-9a-f]{8}); frame (\d+) bytes)");
   for (const Dump& dump : Dumps()) {
     SCOPED_TRACE(dump.section + " " + dump.direction + ": " + dump.text);
@@ -343,6 +343,40 @@ TEST_F(ExamplesConformance, FieldsAndMessagesAV1PeerDoesNotKnow) {
               EqualsProto(WithoutMessage(ServerMessageOf(dumps[3]).error())));
   // The connection stays open (R-VERSION-5's example).
   EXPECT_THAT(Call(*session, StatMessage("a.txt")), HasBody(v1::ServerMessage::kStat));
+}
+
+// 13.12, R-RENAME-1, R-RENAME-2, R-RENAME-7
+TEST_F(ExamplesConformance, RenameIntoADirectoryThenOntoATakenName) {
+  const std::vector<Dump> dumps = DumpsIn("13.12");
+  ASSERT_THAT(dumps, SizeIs(4));
+  PutExampleFile("a.txt", "hello");
+  PutExampleFile("b.txt", "other");
+  std::filesystem::create_directory(root_ / "docs");
+  auto session = OpenExampleSession();
+  ASSERT_NE(session, nullptr);
+  FERRY_ASSERT_OK(session->SendRaw(dumps[0].bytes));
+  EXPECT_THAT(Read(*session), HasDumpBytes(dumps[1]));
+  EXPECT_EQ(Get("docs/a.txt"), "hello");
+  FERRY_ASSERT_OK(session->SendRaw(dumps[2].bytes));
+  EXPECT_THAT(Read(*session), HasDumpBytes(dumps[3]));
+  EXPECT_EQ(Get("b.txt"), "other");
+  EXPECT_EQ(Get("docs/a.txt"), "hello");
+}
+
+// 13.13, R-HASH-1, R-HASH-4
+TEST_F(ExamplesConformance, HashOfAWholeFileAndOfARange) {
+  const std::vector<Dump> dumps = DumpsIn("13.13");
+  ASSERT_THAT(dumps, SizeIs(4));
+  PutExampleFile("hello.txt", "hello");
+  auto session = OpenExampleSession();
+  ASSERT_NE(session, nullptr);
+  FERRY_ASSERT_OK(session->SendRaw(dumps[0].bytes));
+  EXPECT_THAT(Read(*session), HasDumpBytes(dumps[1]));
+  FERRY_ASSERT_OK(session->SendRaw(dumps[2].bytes));
+  EXPECT_THAT(Read(*session), HasDumpBytes(dumps[3]));
+  // The whole file's digest is 13.4's DownloadEnd digest.
+  EXPECT_EQ(ServerMessageOf(dumps[1]).hash().digest(),
+            ServerMessageOf(DumpsIn("13.4")[3]).download_end().xxh3_128());
 }
 
 class AuthExamplesConformance : public ExamplesConformance {

@@ -306,6 +306,22 @@ v1::ClientMessage RemoveDirectoryMessage(std::string_view path) {
   return message;
 }
 
+v1::ClientMessage RenameMessage(std::string_view from, std::string_view to, bool overwrite) {
+  v1::ClientMessage message;
+  message.mutable_rename()->set_from(std::string(from));
+  message.mutable_rename()->set_to(std::string(to));
+  message.mutable_rename()->set_overwrite(overwrite);
+  return message;
+}
+
+v1::ClientMessage HashMessage(std::string_view path, uint64_t offset, uint64_t length) {
+  v1::ClientMessage message;
+  message.mutable_hash()->set_path(std::string(path));
+  message.mutable_hash()->set_offset(offset);
+  message.mutable_hash()->set_length(length);
+  return message;
+}
+
 v1::ClientMessage MakeDirectoryMessage(std::string_view path) {
   v1::ClientMessage message;
   message.mutable_make_directory()->set_path(std::string(path));

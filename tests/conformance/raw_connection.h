@@ -137,6 +137,8 @@ v1::ClientMessage StatMessage(std::string_view path);
 v1::ClientMessage RemoveMessage(std::string_view path);
 v1::ClientMessage MakeDirectoryMessage(std::string_view path);
 v1::ClientMessage RemoveDirectoryMessage(std::string_view path);
+v1::ClientMessage RenameMessage(std::string_view from, std::string_view to, bool overwrite = false);
+v1::ClientMessage HashMessage(std::string_view path, uint64_t offset = 0, uint64_t length = 0);
 v1::ClientMessage DownloadMessage(std::string_view path);
 v1::ClientMessage UploadMessage(std::string_view path, uint64_t size, bool overwrite = false);
 v1::ClientMessage UploadEndMessage(uint64_t size, std::string_view digest);

@@ -134,6 +134,8 @@ std::vector<HeldCase> HeldCases() {
     if (name == "Remove") held.reply = v1::ServerMessage::kRemove;
     if (name == "MakeDirectory") held.reply = v1::ServerMessage::kMakeDirectory;
     if (name == "RemoveDirectory") held.error = v1::NOT_FOUND;  // there is no victim_dir
+    if (name == "Rename") held.error = v1::NOT_FOUND;           // R-RENAME-1: nor here
+    if (name == "Hash") held.reply = v1::ServerMessage::kHash;
     if (name == "Download") held.reply = v1::ServerMessage::kDownloadBegin;
     if (name == "Upload") held.reply = v1::ServerMessage::kUploadReady;
     if (name == "Bye") held.reply = v1::ServerMessage::kBye;

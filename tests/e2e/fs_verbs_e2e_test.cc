@@ -46,7 +46,7 @@ TEST_F(FsVerbsE2e, MkdirCreatesDirectoriesThatLsShowsAndUploadsFill) {
 TEST_F(FsVerbsE2e, MkdirReportsEachFailureAndExitsNonZero) {
   FERRY_ASSERT_OK(WriteFile(root_ / "taken", "x"));
   const ProcessResult run = RunSession("mkdir taken missing/sub fine\n");
-  EXPECT_EQ(run.exit_code, 5) << run;  // not found
+  EXPECT_EQ(run.exit_code, 7) << run;  // the first failure's class: conflict
   EXPECT_THAT(Lines(run.err),
               ElementsAre(StartsWith("error: ALREADY_EXISTS: "), StartsWith("error: NOT_FOUND: ")))
       << run;
@@ -69,7 +69,7 @@ TEST_F(FsVerbsE2e, RmdirRemovesEmptyDirectoriesOnly) {
   std::filesystem::create_directories(root_ / "full/inner");
   FERRY_ASSERT_OK(WriteFile(root_ / "file", "x"));
   const ProcessResult run = RunSession("rmdir empty full file missing\nmkdir again\nrmdir again\n");
-  EXPECT_EQ(run.exit_code, 5) << run;  // not found
+  EXPECT_EQ(run.exit_code, 7) << run;  // the first failure's class: conflict
   EXPECT_THAT(Lines(run.err),
               ElementsAre(StartsWith("error: DIRECTORY_NOT_EMPTY: "),
                           StartsWith("error: NOT_A_DIRECTORY: "), StartsWith("error: NOT_FOUND: ")))

@@ -307,6 +307,36 @@ TEST_F(JsonE2e, NavigationAndManyFileTransfersReportEachFileAndASummary) {
   ExpectError(objects[12], "NOT_FOUND", "not-found", 5, "nowhere");
 }
 
+// mv reports where the entry went; hash reports the digest the server
+// computed, and hash -l the same for a local file. After cd, hash -l's paths
+// stay local: the working directory is the server's (R-CWD-1 is for remote
+// paths only).
+TEST_F(JsonE2e, MvAndHashReportPathsAndDigests) {
+  FERRY_ASSERT_OK(WriteFile(root_ / "a.txt", "abc"));
+  FERRY_ASSERT_OK(WriteFile(local_ / "b.txt", "abc"));
+  ProcessResult run;
+  const std::vector<Members> objects =
+      RunJson("mkdir d\ncd d\nhash -l b.txt\ncd /\nmv a.txt d/\nhash d/a.txt\n", &run);
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.err, IsEmpty());
+  ASSERT_THAT(Commands(objects),
+              ElementsAre("connme", "mkdir", "cd", "hash", "cd", "mv", "hash", "byebye"))
+      << run;
+  const Members& local = objects[3];
+  EXPECT_EQ(local.at("path").text, "b.txt");
+  EXPECT_EQ(local.at("local").text, "true");
+  EXPECT_EQ(local.at("algorithm").text, "xxh3-128");
+  EXPECT_EQ(local.at("digest").text, HexDigestOf("abc"));
+  EXPECT_EQ(objects[5].at("from").text, "a.txt");
+  EXPECT_EQ(objects[5].at("to").text, "d/a.txt");
+  EXPECT_THAT(ReadFile(root_ / "d/a.txt"), IsOkAndHolds("abc"));
+  const Members& remote = objects[6];
+  EXPECT_EQ(remote.at("path").text, "d/a.txt");
+  EXPECT_EQ(remote.at("local").text, "false");
+  EXPECT_EQ(remote.at("digest").text, HexDigestOf("abc"));
+  EXPECT_EQ(remote.at("size").text, "3");
+}
+
 // R-ACCESS-2: a read-only server's refusals are the permission class.
 TEST_F(JsonE2e, ReadOnlyRefusalsArePermissionErrors) {
   ServerProcess read_only;

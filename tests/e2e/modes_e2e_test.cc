@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -387,6 +388,29 @@ TEST_F(ModesE2e, OneShotPassesFlagsAndWordsThroughUnsplit) {
   EXPECT_EQ(listed.exit_code, 0) << listed;
   EXPECT_THAT(listed.out, HasSubstr("remote name.txt")) << listed;
   EXPECT_THAT(listed.out, HasSubstr("-rw")) << listed;
+}
+
+// With --json, one-shot output is the command's objects alone (no connme, no
+// byebye object), and argv words expand as wildcards on the client (R-CWD-5):
+// the user's shell already had its chance to quote them.
+TEST_F(ModesE2e, OneShotJsonIsTheCommandAloneAndArgvWordsExpand) {
+  FERRY_ASSERT_OK(WriteFile(root_ / "x.tmp", "1"));
+  FERRY_ASSERT_OK(WriteFile(root_ / "y.tmp", "22"));
+  const ProcessResult run = Ferry({"--json", server_.address(), "rm", "*.tmp"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.err, IsEmpty()) << run;
+  EXPECT_EQ(run.out,
+            "{\"command\":\"rm\",\"ok\":true,\"path\":\"x.tmp\"}\n"
+            "{\"command\":\"rm\",\"ok\":true,\"path\":\"y.tmp\"}\n")
+      << run;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "x.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(root_ / "y.tmp"));
+  EXPECT_TRUE(std::filesystem::exists(root_ / "a.txt"));
+  // A failure is one error object and the class's exit status.
+  const ProcessResult missing = Ferry({"--json", server_.address(), "size", "nope"});
+  EXPECT_EQ(missing.exit_code, 5) << missing;
+  EXPECT_THAT(missing.out, StartsWith("{\"command\":\"size\",\"ok\":false,\"error\":{")) << missing;
+  EXPECT_EQ(std::count(missing.out.begin(), missing.out.end(), '\n'), 1) << missing;
 }
 
 TEST_F(ModesE2e, HelpNeedsNoServer) {

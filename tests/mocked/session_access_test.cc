@@ -79,8 +79,8 @@ TEST(SessionAccessMockTest, WrongTokensThenARequestTouchNothing) {
                                             IsError(v1::AUTHENTICATION_REQUIRED, true)));
 }
 
-// R-ACCESS-2, R-MKDIR-4, R-RMDIR-4: remove, upload, mkdir and rmdir are refused
-// before any FileSystem call.
+// R-ACCESS-2, R-MKDIR-4, R-RMDIR-4, R-RENAME-6: remove, upload, mkdir, rmdir
+// and rename are refused before any FileSystem call.
 TEST(SessionAccessMockTest, ReadOnlyRefusalsTouchNothing) {
   StrictMock<MockFileSystem> fs;
   SessionOptions options;
@@ -94,14 +94,16 @@ TEST(SessionAccessMockTest, ReadOnlyRefusalsTouchNothing) {
       .UploadEnd(0, ::ferry::testing::DigestBytes(""))
       .MakeDirectory("newdir")
       .RemoveDirectory("olddir")
+      .Rename("from.txt", "to.txt", true)
       .Bye();
   const SessionResult result = RunSession(script, &fs, options);
-  EXPECT_THAT(result.Replies(),
-              ElementsAre(IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
-                          IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
-                          IsErrorFor(v1::PERMISSION_DENIED, "b.txt", false),
-                          IsErrorFor(v1::PERMISSION_DENIED, "newdir", false),
-                          IsErrorFor(v1::PERMISSION_DENIED, "olddir", false), HasBody(Body::kBye)));
+  EXPECT_THAT(result.Replies(), ElementsAre(IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
+                                            IsErrorFor(v1::PERMISSION_DENIED, "a.txt", false),
+                                            IsErrorFor(v1::PERMISSION_DENIED, "b.txt", false),
+                                            IsErrorFor(v1::PERMISSION_DENIED, "newdir", false),
+                                            IsErrorFor(v1::PERMISSION_DENIED, "olddir", false),
+                                            IsErrorFor(v1::PERMISSION_DENIED, "from.txt", false),
+                                            HasBody(Body::kBye)));
 }
 
 }  // namespace

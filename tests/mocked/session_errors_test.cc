@@ -69,6 +69,7 @@ class SessionWithMockTest : public ::testing::Test {
     EXPECT_CALL(fs_, CreateUpload(_, _)).Times(AnyNumber());
     EXPECT_CALL(fs_, MakeDirectory(_)).Times(AnyNumber());
     EXPECT_CALL(fs_, RemoveDirectory(_)).Times(AnyNumber());
+    EXPECT_CALL(fs_, Rename(_, _, _)).Times(AnyNumber());
   }
 
   SessionResult Run(const ClientScript& script) { return RunSessionExpectingFrames(script, &fs_); }
@@ -80,7 +81,17 @@ class SessionWithMockTest : public ::testing::Test {
 // ---------------------------------------------------------------------------
 // The matrix: command x documented error code
 
-enum class Command { kList, kStat, kRemove, kDownload, kUpload, kMakeDirectory, kRemoveDirectory };
+enum class Command {
+  kList,
+  kStat,
+  kRemove,
+  kDownload,
+  kUpload,
+  kMakeDirectory,
+  kRemoveDirectory,
+  kRename,
+  kHash
+};
 
 struct Injection {
   Command command;
@@ -104,6 +115,10 @@ std::string CommandName(Command command) {
       return "MakeDirectory";
     case Command::kRemoveDirectory:
       return "RemoveDirectory";
+    case Command::kRename:
+      return "Rename";
+    case Command::kHash:
+      return "Hash";
   }
   return "?";
 }
@@ -133,7 +148,7 @@ std::vector<Injection> Matrix() {
   std::vector<Injection> out;
   for (const Command command :
        {Command::kList, Command::kStat, Command::kRemove, Command::kDownload, Command::kUpload,
-        Command::kMakeDirectory, Command::kRemoveDirectory}) {
+        Command::kMakeDirectory, Command::kRemoveDirectory, Command::kRename, Command::kHash}) {
     for (const auto& [code, wire] : lookup) out.push_back({command, code, wire});
   }
   out.push_back({Command::kRemove, StatusCode::kInvalidPath, v1::INVALID_PATH});
@@ -153,6 +168,19 @@ std::vector<Injection> Matrix() {
   out.push_back({Command::kRemoveDirectory, StatusCode::kInvalidPath, v1::INVALID_PATH});
   out.push_back(
       {Command::kRemoveDirectory, StatusCode::kDirectoryNotEmpty, v1::DIRECTORY_NOT_EMPTY});
+  // R-RENAME-2, R-RENAME-3, R-RENAME-4, R-RENAME-7: every code Rename documents,
+  // each with Error.path = from.
+  for (const auto& [code, wire] : std::vector<std::pair<StatusCode, v1::ErrorCode>>{
+           {StatusCode::kInvalidPath, v1::INVALID_PATH},
+           {StatusCode::kIsADirectory, v1::IS_A_DIRECTORY},
+           {StatusCode::kAlreadyExists, v1::ALREADY_EXISTS},
+           {StatusCode::kDirectoryNotEmpty, v1::DIRECTORY_NOT_EMPTY},
+           {StatusCode::kNoSpace, v1::NO_SPACE}}) {
+    out.push_back({Command::kRename, code, wire});
+  }
+  // R-HASH-1: the errors of opening, as for a download.
+  out.push_back({Command::kHash, StatusCode::kIsADirectory, v1::IS_A_DIRECTORY});
+  out.push_back({Command::kHash, StatusCode::kNotARegularFile, v1::NOT_A_REGULAR_FILE});
   return out;
 }
 
@@ -201,6 +229,16 @@ TEST_P(SessionFileSystemError, IsReportedWithItsWireCodeAndTheSessionGoesOn) {
     case Command::kRemoveDirectory:
       EXPECT_CALL(fs_, RemoveDirectory(target)).WillOnce(Return(injected));
       script.RemoveDirectory("dir/target");
+      break;
+    case Command::kRename:
+      EXPECT_CALL(fs_, Rename(target, P("dir/moved"), true)).WillOnce(Return(injected));
+      script.Rename("dir/target", "dir/moved", /*overwrite=*/true);
+      break;
+    case Command::kHash:
+      EXPECT_CALL(fs_, OpenForRead(target))
+          .WillOnce(
+              [&](const Path&) -> StatusOr<std::unique_ptr<ReadableFile>> { return injected; });
+      script.Hash("dir/target");
       break;
   }
   script.Stat("other").Bye();
@@ -509,6 +547,126 @@ TEST_F(SessionWithMockTest, FileGrowingMidDownloadIsSentOnlyUpToItsSizeAtOpen) {
   EXPECT_THAT(asked, ElementsAre(kChunk, 5u));
   EXPECT_EQ(result.chunk_bytes, std::string(kChunk + 5, 'r'));
   EXPECT_EQ(result.Replies()[1].download_end().size(), kChunk + 5);
+}
+
+// R-HASH-2: a read failing part way through a hash ends it with the storage's
+// error; no HashReply is sent, and the session goes on.
+TEST_F(SessionWithMockTest, ReadFailingMidHashIsIoError) {
+  const FileInfo info{.name = "target", .size = 3 * kChunk};
+  auto file = ScriptedFile(&info);
+  {
+    InSequence in_order;
+    EXPECT_CALL(*file, ReadAt(0, _)).WillOnce(FullRead);
+    EXPECT_CALL(*file, ReadAt(kChunk, _))
+        .WillOnce(Return(StatusOr<size_t>(Status::Error(StatusCode::kIoError, "read: EIO"))));
+  }
+  ExpectOpenForRead(&fs_, std::move(file));
+  ClientScript script;
+  script.Hello(kFrame).Hash("dir/target").Stat("other").Bye();
+  EXPECT_THAT(Run(script).Replies(), ElementsAre(IsErrorFor(v1::IO_ERROR, "dir/target", false),
+                                                 HasBody(Body::kStat), HasBody(Body::kBye)));
+}
+
+// R-HASH-2: a file that shrinks while hashed is IO_ERROR; one that grows is
+// hashed only up to its size at open.
+TEST_F(SessionWithMockTest, FileShrinkingMidHashIsIoErrorAndGrowingIsIgnored) {
+  const FileInfo info{.name = "target", .size = kChunk + 5};
+  auto shrinking = ScriptedFile(&info);
+  {
+    InSequence in_order;
+    EXPECT_CALL(*shrinking, ReadAt(0, _)).WillOnce(FullRead);
+    EXPECT_CALL(*shrinking, ReadAt(kChunk, _)).WillOnce(Return(StatusOr<size_t>(size_t{0})));
+  }
+  ExpectOpenForRead(&fs_, std::move(shrinking));
+  ClientScript script;
+  script.Hello(kFrame).Hash("dir/target").Bye();
+  const SessionResult shrank = Run(script);
+  ASSERT_THAT(shrank.Replies(),
+              ElementsAre(IsErrorFor(v1::IO_ERROR, "dir/target", false), HasBody(Body::kBye)));
+  EXPECT_THAT(shrank.Replies()[0].error().message(), HasSubstr("shrank"));
+
+  auto growing = ScriptedFile(&info);
+  std::vector<size_t> asked;
+  EXPECT_CALL(*growing, ReadAt(_, _)).WillRepeatedly([&](uint64_t, std::span<uint8_t> out) {
+    asked.push_back(out.size());
+    return FullRead(0, out);
+  });
+  ExpectOpenForRead(&fs_, std::move(growing));
+  const SessionResult grew = Run(script);
+  ASSERT_THAT(grew.Replies(), ElementsAre(HasBody(Body::kHash), HasBody(Body::kBye)));
+  EXPECT_THAT(asked, ElementsAre(kChunk, 5u));
+  EXPECT_EQ(grew.Replies()[0].hash().digest(), DigestBytes(std::string(kChunk + 5, 'r')));
+}
+
+// R-HASH-4: with the keep-alive interval at 0, one in-progress HashReply goes
+// out before every read, each with the bytes done so far; then the terminal one.
+TEST_F(SessionWithMockTest, LongHashSendsKeepAlivesWithItsProgress) {
+  const FileInfo info{.name = "target", .size = 2 * kChunk + 7, .mtime_unix_ns = 42};
+  auto file = ScriptedFile(&info);
+  EXPECT_CALL(*file, ReadAt(_, _)).WillRepeatedly(FullRead);
+  ExpectOpenForRead(&fs_, std::move(file));
+  ClientScript script;
+  script.Hello(kFrame).Hash("dir/target", 5).Bye();
+  SessionOptions options;
+  options.hash_progress_interval = std::chrono::milliseconds(0);
+  const std::vector<v1::ServerMessage> replies =
+      RunSessionExpectingFrames(script, &fs_, options).Replies();
+  ASSERT_THAT(replies, ElementsAre(HasBody(Body::kHash), HasBody(Body::kHash), HasBody(Body::kHash),
+                                   HasBody(Body::kHash), HasBody(Body::kBye)));
+  const uint64_t length = 2 * kChunk + 2;
+  const std::vector<uint64_t> expected_done = {0, kChunk, 2 * kChunk};
+  for (size_t i = 0; i < expected_done.size(); ++i) {
+    const v1::HashReply& alive = replies[i].hash();
+    EXPECT_TRUE(alive.in_progress());
+    EXPECT_EQ(alive.hashed(), expected_done[i]);
+    EXPECT_TRUE(alive.digest().empty());
+    EXPECT_EQ(alive.algorithm(), "xxh3-128");
+    EXPECT_EQ(alive.size(), info.size);
+    EXPECT_EQ(alive.mtime_unix_ns(), 42);
+    EXPECT_EQ(alive.offset(), 5u);
+  }
+  const v1::HashReply& done = replies[3].hash();
+  EXPECT_FALSE(done.in_progress());
+  EXPECT_EQ(done.hashed(), length);
+  EXPECT_EQ(done.length(), length);
+  EXPECT_EQ(done.digest(), DigestBytes(std::string(length, 'r')));
+}
+
+// R-HASH-3, R-CANCEL-2: a Cancel read before the next read ends the hash with
+// CANCELLED; the next request is served as usual.
+TEST_F(SessionWithMockTest, CancelEndsAHashBeforeItsNextRead) {
+  const FileInfo info{.name = "target", .size = 3 * kChunk};
+  auto file = ScriptedFile(&info);  // strict: no read may happen
+  ExpectOpenForRead(&fs_, std::move(file));
+  ClientScript script;
+  script.Hello(kFrame).Hash("dir/target").Cancel().Stat("other").Bye();
+  const SessionResult result = Run(script);
+  EXPECT_THAT(result.Replies(), ElementsAre(IsErrorFor(v1::CANCELLED, "dir/target", false),
+                                            HasBody(Body::kStat), HasBody(Body::kBye)));
+}
+
+// R-HASH-3, R-STATE-6: a request behind a hash is held, then served.
+TEST_F(SessionWithMockTest, RequestBehindAHashIsHeldUntilItEnds) {
+  ClientScript script;
+  script.Hello().Hash("dir/target").Remove("dir/target").Bye();
+  const SessionResult result = Run(script);
+  ASSERT_THAT(result.Replies(),
+              ElementsAre(HasBody(Body::kHash), HasBody(Body::kRemove), HasBody(Body::kBye)));
+  EXPECT_EQ(result.Replies()[0].hash().digest(), DigestBytes("old contents"));
+}
+
+// R-RENAME-4, R-PATH-7, R-PATH-13: refused by the session itself.
+TEST_F(SessionWithMockTest, RenameOfTheRootOrABadPathNeverReachesTheFileSystem) {
+  EXPECT_CALL(fs_, Rename(_, _, _)).Times(0);
+  ClientScript script;
+  script.Hello().Rename("", "x").Rename("other", "/").Rename("other", "a/../b");
+  script.Rename(".ferry-part.x", "y").Rename("other", "d/.ferry-part.y", true).Bye();
+  EXPECT_THAT(Run(script).Replies(),
+              ElementsAre(IsErrorFor(v1::INVALID_PATH, "", false),
+                          IsErrorFor(v1::INVALID_PATH, "other", false),
+                          IsErrorFor(v1::INVALID_PATH, "other", false),
+                          IsErrorFor(v1::INVALID_PATH, ".ferry-part.x", false),
+                          IsErrorFor(v1::INVALID_PATH, "other", false), HasBody(Body::kBye)));
 }
 
 // ---------------------------------------------------------------------------

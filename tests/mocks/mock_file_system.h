@@ -57,6 +57,7 @@ class MockFileSystem : public FileSystem {
   MOCK_METHOD(Status, Remove, (const Path& path), (override));
   MOCK_METHOD(Status, MakeDirectory, (const Path& path), (override));
   MOCK_METHOD(Status, RemoveDirectory, (const Path& path), (override));
+  MOCK_METHOD(Status, Rename, (const Path& from, const Path& to, bool overwrite), (override));
   MOCK_METHOD(StatusOr<std::unique_ptr<ReadableFile>>, OpenForRead, (const Path& path), (override));
   MOCK_METHOD(StatusOr<std::unique_ptr<PendingUpload>>, CreateUpload,
               (const Path& path, const UploadOptions& options), (override));
@@ -82,6 +83,10 @@ class MockFileSystem : public FileSystem {
     ON_CALL(*this, RemoveDirectory(_)).WillByDefault([fake](const Path& path) {
       return fake->RemoveDirectory(path);
     });
+    ON_CALL(*this, Rename(_, _, _))
+        .WillByDefault([fake](const Path& from, const Path& to, bool overwrite) {
+          return fake->Rename(from, to, overwrite);
+        });
     ON_CALL(*this, OpenForRead(_)).WillByDefault([fake](const Path& path) {
       return fake->OpenForRead(path);
     });

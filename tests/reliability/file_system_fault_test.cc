@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "src/base/digest.h"
 #include "src/fs/in_memory_file_system.h"
 #include "src/fs/posix_file_system.h"
 #include "tests/reliability/session_rig.h"
@@ -237,6 +238,30 @@ TEST_P(FileSystemFaultTest, MetadataRequestsReportTheInjectedError) {
     ASSERT_TRUE(trial.faults->fired());
     CountFaults(4);
     ExpectCleanAfterFailure(trial, contents);
+  }
+}
+
+// R-RENAME-1, R-ERROR-6: a failing rename (and a failing read under a hash)
+// reports the storage's error; nothing moves and the connection stays.
+TEST_P(FileSystemFaultTest, RenameAndHashReportTheInjectedError) {
+  const std::string contents = Pattern(kFileBytes, 6);
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    Trial trial = NewTrial(contents);
+    trial.faults->FailNth(FsOperation::kRename, 1, injected.err);
+    EXPECT_THAT(trial.rig->client().Rename("t.bin", "moved.bin", true), StatusIs(injected.code));
+    ASSERT_TRUE(trial.faults->fired());
+    trial.faults->FailNth(FsOperation::kRead, 2, injected.err);
+    EXPECT_THAT(trial.rig->client().Hash("t.bin"), StatusIs(injected.code));
+    ASSERT_TRUE(trial.faults->fired());
+    CountFaults(2);
+    EXPECT_THAT(trial.rig->client().Stat("moved.bin"), StatusIs(StatusCode::kNotFound));
+    ExpectCleanAfterFailure(trial, contents);
+    auto hash = trial.rig->client().Hash("t.bin");
+    ASSERT_THAT(hash, IsOk());
+    EXPECT_EQ(hash->digest,
+              DigestOf(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(contents.data()),
+                                                contents.size())));
   }
 }
 

@@ -226,6 +226,39 @@ TEST(PosixCommitFaultTest, RemoveDirectoryWhoseParentFlushFailsIsAnIoError) {
   }
 }
 
+// R-RENAME-5: the move's own failure leaves everything in place; a failed flush
+// of either parent afterwards is IO_ERROR with the entry moved.
+TEST(PosixCommitFaultTest, RenameWhoseMoveOrFlushFailsReportsIt) {
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    TempDir dir;
+    std::filesystem::create_directory(dir.Path("a"));
+    std::filesystem::create_directory(dir.Path("b"));
+    FERRY_ASSERT_OK(dir.WriteFile("a/f", "moving"));
+    FailingPosixSyscalls syscalls;
+    std::unique_ptr<PosixFileSystem> fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    const Path from = Path::Parse("a/f").value();
+    const Path to = Path::Parse("b/f").value();
+    // Across directories: the move, then a flush of each parent.
+    FERRY_ASSERT_OK(fs->Rename(from, to, false));
+    EXPECT_THAT(syscalls.Steps(), ElementsAre(Syscall::kRename, Syscall::kFsync, Syscall::kFsync));
+    FERRY_ASSERT_OK(fs->Rename(to, from, true));
+    syscalls.FailStep(1, injected.err);
+    EXPECT_THAT(fs->Rename(from, to, true), StatusIs(injected.code));
+    ASSERT_TRUE(syscalls.fired());
+    EXPECT_EQ(dir.ReadFile("a/f").value(), "moving");
+    EXPECT_FALSE(std::filesystem::exists(dir.Path("b/f")));
+    for (const uint64_t flush : {2, 3}) {
+      syscalls.FailStep(flush, injected.err);
+      EXPECT_THAT(fs->Rename(from, to, true), StatusIs(StatusCode::kIoError));
+      ASSERT_TRUE(syscalls.fired());
+      EXPECT_EQ(dir.ReadFile("b/f").value(), "moving");
+      FERRY_ASSERT_OK(fs->Rename(to, from, true));
+    }
+    CountFaults(3);
+  }
+}
+
 // Sets this process's RLIMIT_FSIZE for as long as it lives; children started
 // meanwhile inherit it.
 class FileSizeLimit {

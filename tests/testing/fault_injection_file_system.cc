@@ -33,6 +33,8 @@ std::string_view FsOperationName(FsOperation operation) {
       return "make directory";
     case FsOperation::kRemoveDirectory:
       return "remove directory";
+    case FsOperation::kRename:
+      return "rename";
   }
   return "?";
 }
@@ -185,6 +187,11 @@ Status FaultInjectionFileSystem::MakeDirectory(const Path& path) {
 Status FaultInjectionFileSystem::RemoveDirectory(const Path& path) {
   FERRY_RETURN_IF_ERROR(Enter(FsOperation::kRemoveDirectory));
   return inner_->RemoveDirectory(path);
+}
+
+Status FaultInjectionFileSystem::Rename(const Path& from, const Path& to, bool overwrite) {
+  FERRY_RETURN_IF_ERROR(Enter(FsOperation::kRename));
+  return inner_->Rename(from, to, overwrite);
 }
 
 StatusOr<std::unique_ptr<ReadableFile>> FaultInjectionFileSystem::OpenForRead(const Path& path) {

@@ -38,6 +38,7 @@ enum class FsOperation {
   kRemoveStaleTemporaries,
   kMakeDirectory,
   kRemoveDirectory,
+  kRename,
 };
 
 std::string_view FsOperationName(FsOperation operation);
@@ -65,6 +66,7 @@ class FaultInjectionFileSystem : public FileSystem {
   Status Remove(const Path& path) override;
   Status MakeDirectory(const Path& path) override;
   Status RemoveDirectory(const Path& path) override;
+  Status Rename(const Path& from, const Path& to, bool overwrite) override;
   StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const Path& path) override;
   StatusOr<std::unique_ptr<PendingUpload>> CreateUpload(const Path& path,
                                                         const UploadOptions& options) override;

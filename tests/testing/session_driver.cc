@@ -185,6 +185,22 @@ ClientScript& ClientScript::RemoveDirectory(std::string_view path) {
   return Message(message);
 }
 
+ClientScript& ClientScript::Rename(std::string_view from, std::string_view to, bool overwrite) {
+  v1::ClientMessage message;
+  message.mutable_rename()->set_from(std::string(from));
+  message.mutable_rename()->set_to(std::string(to));
+  message.mutable_rename()->set_overwrite(overwrite);
+  return Message(message);
+}
+
+ClientScript& ClientScript::Hash(std::string_view path, uint64_t offset, uint64_t length) {
+  v1::ClientMessage message;
+  message.mutable_hash()->set_path(std::string(path));
+  message.mutable_hash()->set_offset(offset);
+  message.mutable_hash()->set_length(length);
+  return Message(message);
+}
+
 ClientScript& ClientScript::Download(std::string_view path) {
   v1::ClientMessage message;
   message.mutable_download()->set_path(std::string(path));

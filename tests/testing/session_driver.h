@@ -56,6 +56,8 @@ class ClientScript {
   ClientScript& Remove(std::string_view path);
   ClientScript& MakeDirectory(std::string_view path);
   ClientScript& RemoveDirectory(std::string_view path);
+  ClientScript& Rename(std::string_view from, std::string_view to, bool overwrite = false);
+  ClientScript& Hash(std::string_view path, uint64_t offset = 0, uint64_t length = 0);
   ClientScript& Download(std::string_view path);
   ClientScript& Upload(std::string_view path, uint64_t size, bool overwrite = false);
   // One chunk frame in the canonical encoding (spec 4.4).

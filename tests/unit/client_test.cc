@@ -73,7 +73,11 @@ class ClientTest : public ::testing::Test {
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
     server_stream_ = std::make_unique<SocketStream>(fds[0]);
     server_ = std::thread([this] {
-      Session session(server_stream_.get(), &fs_, SessionOptions{});
+      // A keep-alive before every read of a hash (R-HASH-4), so that hashes
+      // here exercise the client's handling of them.
+      SessionOptions options;
+      options.hash_progress_interval = std::chrono::milliseconds(0);
+      Session session(server_stream_.get(), &fs_, options);
       session.Run().IgnoreError();  // the test asserts through the client
     });
     auto client = OpenClient(std::make_unique<SocketStream>(fds[1]));
@@ -124,6 +128,51 @@ TEST_F(ClientTest, RemoveDirectoryRemovesOrReportsTheServerError) {
   EXPECT_THAT(client_->RemoveDirectory("full"), StatusIs(StatusCode::kDirectoryNotEmpty));
   EXPECT_TRUE(client_->connected());
   EXPECT_THAT(client_->Stat("full/f"), IsOk());
+}
+
+// R-RENAME-1, R-RENAME-2, R-RENAME-3
+TEST_F(ClientTest, RenameMovesOrReportsTheServerError) {
+  FERRY_ASSERT_OK(fs_.AddFile(P("a"), "a"));
+  FERRY_ASSERT_OK(fs_.AddFile(P("b"), "b"));
+  FERRY_ASSERT_OK(fs_.AddDirectory(P("d")));
+  EXPECT_THAT(client_->Rename("a", "b", false), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(client_->Rename("d", "d/x", false), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_TRUE(client_->connected());
+  FERRY_ASSERT_OK(client_->Rename("a", "d/a", false));
+  FERRY_ASSERT_OK(client_->Rename("d/a", "b", true));
+  EXPECT_EQ(fs_.ReadFileForTest(P("b")).value(), "a");
+  EXPECT_THAT(fs_.Stat(P("d/a")), StatusIs(StatusCode::kNotFound));
+}
+
+// R-HASH-1, R-HASH-4: the server's digest equals the download's; keep-alives
+// reach the progress callback in order.
+TEST_F(ClientTest, HashIsTheDownloadDigestAndReportsProgress) {
+  const std::string content = Pattern(kFileBytes);
+  FERRY_ASSERT_OK(fs_.AddFile(P("f.bin"), content));
+  std::vector<uint64_t> progress;
+  TransferOptions options;
+  options.progress = [&](uint64_t done, uint64_t total) {
+    EXPECT_EQ(total, kFileBytes);
+    progress.push_back(done);
+  };
+  auto hash = client_->Hash("f.bin", 0, 0, options);
+  ASSERT_THAT(hash, IsOk());
+  EXPECT_EQ(hash->algorithm, "xxh3-128");
+  EXPECT_EQ(hash->digest, DigestOf(Bytes(content)));
+  EXPECT_EQ(hash->size, kFileBytes);
+  EXPECT_EQ(hash->length, kFileBytes);
+  EXPECT_THAT(progress, ::testing::SizeIs(4));  // 3.5 chunks: four reads
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  auto download = client_->Download("f.bin", Discard());
+  ASSERT_THAT(download, IsOk());
+  EXPECT_EQ(download->digest, hash->digest);
+  auto range = client_->Hash("f.bin", 10, 100);
+  ASSERT_THAT(range, IsOk());
+  EXPECT_EQ(range->digest, DigestOf(Bytes(std::string_view(content).substr(10, 100))));
+  EXPECT_EQ(range->offset, 10u);
+  EXPECT_THAT(client_->Hash("f.bin", kFileBytes + 1), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(client_->Hash("missing"), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(client_->connected());
 }
 
 TEST_F(ClientTest, CancelledDownloadIsCancelledAndTheConnectionStaysInStep) {
@@ -488,6 +537,109 @@ TEST_F(ScriptedServerTest, UnaskedResumeIsAViolation) {
   auto result = client_->Download("f", Discard());
   EXPECT_THAT(result, StatusIs(StatusCode::kUnexpectedMessage));
   EXPECT_FALSE(client_->connected());
+}
+
+// A server that answers one HashRequest with `replies`; with `expect_cancel`
+// it first waits for the client's Cancel.
+class ScriptedHashServerTest : public ::testing::Test {
+ protected:
+  void Serve(std::vector<v1::ServerMessage> replies, bool expect_cancel = false) {
+    int fds[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    server_stream_ = std::make_unique<SocketStream>(fds[0]);
+    server_ = std::thread([this, replies, expect_cancel] {
+      FrameReader reader(server_stream_.get(), limits::kMaxFrameBytesCeiling);
+      FrameWriter writer(server_stream_.get());
+      DecodedFrame<v1::ClientMessage> frame;
+      if (!reader.ReadFrame().ok()) return;  // Hello
+      v1::ServerMessage welcome;
+      welcome.mutable_welcome()->set_version(1);
+      welcome.mutable_welcome()->set_max_frame_bytes(kFrameBytes);
+      welcome.mutable_welcome()->set_max_chunk_bytes(kFrameBytes - limits::kChunkOverheadBytes);
+      if (!writer.Write(welcome).ok()) return;
+      auto request = reader.ReadFrame();
+      if (!request.ok() || !DecodeClientFrame(*request, &frame).ok()) return;
+      for (size_t i = 0; i < replies.size(); ++i) {
+        if (expect_cancel && i + 1 == replies.size()) {
+          auto cancel = reader.ReadFrame();
+          got_cancel_ =
+              cancel.ok() && DecodeClientFrame(*cancel, &frame).ok() && frame.message.has_cancel();
+        }
+        if (!writer.Write(replies[i]).ok()) return;
+      }
+      while (reader.ReadFrame().ok()) {
+      }
+    });
+    auto client = OpenClient(std::make_unique<SocketStream>(fds[1]));
+    ASSERT_THAT(client, IsOk());
+    client_ = std::move(*client);
+  }
+
+  static v1::ServerMessage Reply(uint64_t size, uint64_t hashed, bool in_progress,
+                                 std::string digest = {}) {
+    v1::ServerMessage message;
+    v1::HashReply* hash = message.mutable_hash();
+    hash->set_algorithm("xxh3-128");
+    hash->set_size(size);
+    hash->set_hashed(hashed);
+    hash->set_in_progress(in_progress);
+    if (!in_progress) hash->set_length(hashed);
+    hash->set_digest(std::move(digest));
+    return message;
+  }
+
+  void TearDown() override {
+    client_.reset();
+    if (server_.joinable()) server_.join();
+  }
+
+  std::unique_ptr<SocketStream> server_stream_;
+  std::thread server_;
+  std::unique_ptr<Client> client_;
+  bool got_cancel_ = false;
+};
+
+// R-HASH-3: a cancel during a hash sends Cancel and reads on to the terminal
+// reply; the connection stays in step.
+TEST_F(ScriptedHashServerTest, CancelIsSentAndTheTerminalReplyRead) {
+  v1::ServerMessage cancelled;
+  cancelled.mutable_error()->set_code(v1::CANCELLED);
+  Serve({Reply(100, 10, true), Reply(100, 20, true), cancelled}, /*expect_cancel=*/true);
+  ASSERT_NE(client_, nullptr);
+  std::atomic<bool> cancel{false};
+  TransferOptions options;
+  options.cancel = &cancel;
+  options.progress = [&](uint64_t, uint64_t) { cancel = true; };
+  EXPECT_THAT(client_->Hash("f", 0, 0, options), StatusIs(StatusCode::kCancelled));
+  EXPECT_TRUE(client_->connected());
+  client_.reset();
+  server_.join();
+  EXPECT_TRUE(got_cancel_);
+}
+
+// R-HASH-4: replies that contradict the request or themselves are violations.
+TEST_F(ScriptedHashServerTest, ImpossibleRepliesAreViolations) {
+  const std::string digest = DigestToBytes(DigestOf(Bytes("x")));
+  const std::vector<std::pair<std::string, std::vector<v1::ServerMessage>>> cases = {
+      {"progress going backwards", {Reply(100, 50, true), Reply(100, 40, true)}},
+      {"progress past the range", {Reply(100, 101, true)}},
+      {"length short of the range", {Reply(100, 99, false, digest)}},
+      {"digest of 15 bytes", {Reply(100, 100, false, digest.substr(1))}},
+      {"another algorithm",
+       [&] {
+         v1::ServerMessage other = Reply(100, 100, false, digest);
+         other.mutable_hash()->set_algorithm("sha256");
+         return std::vector<v1::ServerMessage>{other};
+       }()},
+  };
+  for (const auto& [name, replies] : cases) {
+    SCOPED_TRACE(name);
+    Serve(replies);
+    ASSERT_NE(client_, nullptr);
+    EXPECT_THAT(client_->Hash("f"), StatusIs(StatusCode::kUnexpectedMessage));
+    EXPECT_FALSE(client_->connected());
+    TearDown();
+  }
 }
 
 }  // namespace

@@ -75,6 +75,17 @@ TEST(ErrnoToStatus, AnythingElseIsIoError) {
   }
 }
 
+// R-RENAME-4: from a rename, EINVAL is a directory moved into its own subtree;
+// every other errno maps as the table says.
+TEST(RenameErrnoToStatus, EinvalIsInvalidPathAndTheRestAsTheTable) {
+  EXPECT_THAT(RenameErrnoToStatus(EINVAL, "rename"),
+              StatusIs(StatusCode::kInvalidPath, HasSubstr("into itself")));
+  for (const int err : {ENOENT, EEXIST, ENOTEMPTY, EXDEV, EISDIR, ENOTDIR, EBUSY, EIO, ENXIO}) {
+    EXPECT_EQ(RenameErrnoToStatus(err, "rename").code(), ErrnoToStatus(err, "rename").code())
+        << err;
+  }
+}
+
 TEST(ErrnoToStatus, ExdevSaysThePathLeavesTheRoot) {
   EXPECT_THAT(ErrnoToStatus(EXDEV, "read /evil"),
               StatusIs(StatusCode::kPermissionDenied, HasSubstr("outside the served root")));

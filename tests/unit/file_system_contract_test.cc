@@ -432,6 +432,103 @@ TYPED_TEST(FileSystemContractTest, RemoveDirectoryUnderAnOpenListing) {
   EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::optional<FileInfo>()));
 }
 
+// --- Rename -----------------------------------------------------------------------
+
+// R-RENAME-1: files and directories (with their contents) move, within and
+// across directories.
+TYPED_TEST(FileSystemContractTest, RenameMovesFilesAndDirectories) {
+  this->traits_.AddFile("a", "alpha");
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("tree");
+  this->traits_.AddDirectory("tree/sub");
+  this->traits_.AddFile("tree/sub/f", "deep");
+  FERRY_ASSERT_OK(this->fs().Rename(P("a"), P("d/b"), false));
+  EXPECT_THAT(this->fs().Stat(P("a")), StatusIs(StatusCode::kNotFound));
+  EXPECT_EQ(this->traits_.ReadFile("d/b"), "alpha");
+  FERRY_ASSERT_OK(this->fs().Rename(P("tree"), P("d/tree"), false));
+  EXPECT_EQ(this->traits_.ReadFile("d/tree/sub/f"), "deep");
+  EXPECT_THAT(this->List(""), ElementsAre(HasName("d")));
+  EXPECT_THAT(this->List("d"), UnorderedElementsAre(HasName("b"), HasName("tree")));
+  // A special file moves as an entry, never opened.
+  this->traits_.AddSpecialFile("fifo");
+  FERRY_ASSERT_OK(this->fs().Rename(P("fifo"), P("d/fifo"), false));
+  EXPECT_EQ(this->fs().Stat(P("d/fifo"))->type, FileType::kOther);
+}
+
+// R-RENAME-2: without overwrite nothing at the target is replaced.
+TYPED_TEST(FileSystemContractTest, RenameWithoutOverwriteNeverReplaces) {
+  this->traits_.AddFile("a", "new");
+  this->traits_.AddFile("b", "old");
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("e");
+  EXPECT_THAT(this->fs().Rename(P("a"), P("b"), false), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->fs().Rename(P("a"), P("d"), false), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->fs().Rename(P("d"), P("e"), false), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(this->fs().Rename(P("a"), P("a"), false), StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_EQ(this->traits_.ReadFile("a"), "new");
+  EXPECT_EQ(this->traits_.ReadFile("b"), "old");
+}
+
+// R-RENAME-3: overwrite replaces; a directory only an empty directory; types
+// never mix; onto itself changes nothing.
+TYPED_TEST(FileSystemContractTest, RenameWithOverwriteFollowsTheTypeRules) {
+  this->traits_.AddFile("a", "new");
+  this->traits_.AddFile("b", "old");
+  this->traits_.AddDirectory("src");
+  this->traits_.AddDirectory("full");
+  this->traits_.AddFile("src/f", "f");
+  this->traits_.AddFile("full/g", "g");
+  this->traits_.AddDirectory("empty");
+  FERRY_ASSERT_OK(this->fs().Rename(P("a"), P("b"), true));
+  EXPECT_EQ(this->traits_.ReadFile("b"), "new");
+  EXPECT_THAT(this->fs().Stat(P("a")), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().Rename(P("src"), P("full"), true),
+              StatusIs(StatusCode::kDirectoryNotEmpty));
+  EXPECT_THAT(this->fs().Rename(P("src"), P("b"), true), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().Rename(P("b"), P("empty"), true), StatusIs(StatusCode::kIsADirectory));
+  FERRY_ASSERT_OK(this->fs().Rename(P("b"), P("b"), true));
+  EXPECT_EQ(this->traits_.ReadFile("b"), "new");
+  FERRY_ASSERT_OK(this->fs().Rename(P("src"), P("empty"), true));
+  EXPECT_EQ(this->traits_.ReadFile("empty/f"), "f");
+  EXPECT_EQ(this->traits_.ReadFile("full/g"), "g");
+}
+
+// R-RENAME-4, R-PATH-13: the root, a directory into its own subtree, missing
+// pieces; nothing changes.
+TYPED_TEST(FileSystemContractTest, RenameErrors) {
+  this->traits_.AddDirectory("d");
+  this->traits_.AddDirectory("d/sub");
+  this->traits_.AddFile("d/sub/f", "x");
+  this->traits_.AddFile("file", "y");
+  EXPECT_THAT(this->fs().Rename(Path(), P("x"), true), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().Rename(P("file"), Path(), true), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().Rename(P("d"), P("d/inner"), false), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().Rename(P("d"), P("d/sub/deeper"), true),
+              StatusIs(StatusCode::kInvalidPath));
+  EXPECT_THAT(this->fs().Rename(P("missing"), P("x"), false), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().Rename(P("file"), P("nodir/x"), false), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(this->fs().Rename(P("file/x"), P("x"), false), StatusIs(StatusCode::kNotADirectory));
+  EXPECT_THAT(this->fs().Rename(P("file"), P("file/x"), false),
+              StatusIs(StatusCode::kNotADirectory));
+  EXPECT_EQ(this->traits_.ReadFile("d/sub/f"), "x");
+  EXPECT_EQ(this->traits_.ReadFile("file"), "y");
+  EXPECT_THAT(this->List(""), UnorderedElementsAre(HasName("d"), HasName("file")));
+}
+
+// A file open for reading keeps reading what it opened across a rename over it.
+TYPED_TEST(FileSystemContractTest, RenameOverAnOpenFileLeavesTheReaderItsVersion) {
+  this->traits_.AddFile("a", "replacement");
+  this->traits_.AddFile("b", "original");
+  auto reader = this->fs().OpenForRead(P("b"));
+  ASSERT_THAT(reader, IsOk());
+  FERRY_ASSERT_OK(this->fs().Rename(P("a"), P("b"), true));
+  std::string got(8, '\0');
+  auto n = (*reader)->ReadAt(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(got.data()), 8));
+  ASSERT_THAT(n, IsOkAndHolds(8u));
+  EXPECT_EQ(got, "original");
+  EXPECT_EQ(this->traits_.ReadFile("b"), "replacement");
+}
+
 // --- OpenForRead ----------------------------------------------------------------
 
 TYPED_TEST(FileSystemContractTest, ReadReturnsTheContents) {

@@ -234,6 +234,51 @@ TEST_F(PosixConfinementTest, RemoveDirectoryOfAnyLinkIsNotADirectory) {
   EXPECT_TRUE(fs::is_symlink(fs::symlink_status(root() / "to_empty")));
 }
 
+// R-RENAME-1, R-PATH-11: neither path may resolve out of the root, and a link
+// at either end is moved or replaced as itself, never followed.
+TEST_F(PosixConfinementTest, RenameThroughAnEscapingLinkIsRefused) {
+  for (const char* link : kEscapingLinks) {
+    SCOPED_TRACE(link);
+    EXPECT_THAT(fs_->Rename(P(link).Child("secret"), P("stolen"), true), IsRefused());
+    EXPECT_THAT(fs_->Rename(P(link).Child("victim"), P("sub/stolen"), false), IsRefused());
+    EXPECT_THAT(fs_->Rename(P("sub/file"), P(link).Child("planted"), true), IsRefused());
+    EXPECT_THAT(fs_->Rename(P("sub/file"), P(link).Child("victim"), true), IsRefused());
+  }
+  EXPECT_FALSE(fs::exists(root() / "stolen"));
+  EXPECT_EQ(ReadFile(root() / "sub/file").value(), kInside);
+}
+
+// R-RENAME-1: a link moves as itself; a link at the target is replaced, its
+// target never written.
+TEST_F(PosixConfinementTest, RenameMovesAndReplacesLinksThemselves) {
+  FERRY_ASSERT_OK(fs_->Rename(P("evil"), P("sub/evil_moved"), false));
+  EXPECT_TRUE(fs::is_symlink(root() / "sub/evil_moved"));
+  EXPECT_EQ(fs::read_symlink(root() / "sub/evil_moved"), "../outside");
+  FERRY_ASSERT_OK(fs_->Rename(P("sub/evil_moved"), P("evil"), false));
+  FERRY_ASSERT_OK(WriteFile(root() / "payload", "payload"));
+  EXPECT_THAT(fs_->Rename(P("payload"), P("evil_file"), false),
+              StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(fs_->Rename(P("payload"), P("evil_rel"), false),
+              StatusIs(StatusCode::kAlreadyExists));
+  FERRY_ASSERT_OK(fs_->Rename(P("payload"), P("evil_file"), true));
+  EXPECT_FALSE(fs::is_symlink(root() / "evil_file"));
+  EXPECT_EQ(ReadFile(root() / "evil_file").value(), "payload");
+  fs::remove(root() / "evil_file");
+  fs::create_symlink("../outside/secret", root() / "evil_file");
+}
+
+// R-RENAME-4: a directory cannot move below itself, also through a link
+// inside the root (which the walk without openat2 refuses outright).
+TEST_F(PosixConfinementTest, RenameOfADirectoryIntoItselfThroughALinkIsInvalidPath) {
+  const StatusCode expected =
+      kFollowsInRootLinks ? StatusCode::kInvalidPath : StatusCode::kPermissionDenied;
+  EXPECT_THAT(fs_->Rename(P("sub"), P("good_dir/inner"), false), StatusIs(expected));
+  EXPECT_THAT(fs_->Rename(P("sub"), P("good_dir/inner"), true), StatusIs(expected));
+  EXPECT_THAT(fs_->Rename(P("sub"), P("sub/inner"), false), StatusIs(StatusCode::kInvalidPath));
+  EXPECT_TRUE(fs::is_directory(root() / "sub"));
+  EXPECT_FALSE(fs::exists(root() / "sub/inner"));
+}
+
 TEST_F(PosixConfinementTest, UploadThroughAnEscapingLinkIsRefused) {
   for (const char* link : kEscapingLinks) {
     SCOPED_TRACE(link);
@@ -438,6 +483,9 @@ TEST_F(PosixConfinementTest, ModeBitsGivePermissionDenied) {
     EXPECT_THAT(fs_->MakeDirectory(P("readonly/newdir")), denied);
     EXPECT_THAT(fs_->RemoveDirectory(P("locked/emptydir")), denied);
     EXPECT_THAT(fs_->RemoveDirectory(P("readonly/emptydir")), denied);
+    EXPECT_THAT(fs_->Rename(P("readonly/file"), P("moved"), false), denied);
+    EXPECT_THAT(fs_->Rename(P("sub/file"), P("readonly/new"), false), denied);
+    EXPECT_THAT(fs_->Rename(P("locked/emptydir"), P("moved"), false), denied);
   });
   EXPECT_TRUE(fs::is_directory(root() / "readonly/emptydir"));
   EXPECT_TRUE(fs::exists(root() / "readonly/file"));
@@ -503,6 +551,11 @@ TEST_F(PosixConfinementTest, SwappingADirectoryForALinkNeverEscapes) {
                 AnyOf(IsOk(), StatusIs(StatusCode::kAlreadyExists), IsRefused()));
     EXPECT_THAT(fs_->RemoveDirectory(P("sw/dir")),
                 AnyOf(StatusIs(StatusCode::kNotFound), IsRefused()));
+    EXPECT_THAT(fs_->Rename(P("sw/victim"), P("taken"), false),
+                AnyOf(StatusIs(StatusCode::kNotFound), IsRefused()));
+    // Wherever the swap leaves "sw", the moved file stays inside the root.
+    ASSERT_THAT(WriteFile(root() / "to_plant", "planted"), IsOk());
+    EXPECT_THAT(fs_->Rename(P("to_plant"), P("sw/planted"), true), AnyOf(IsOk(), IsRefused()));
   }
   swapper.request_stop();
   swapper.join();
