@@ -1,6 +1,7 @@
 // Ctrl-C in the interactive shell: the SIGINT handler only sets a flag, which
 // a running transfer polls between chunks (TransferOptions::cancel) and the
-// line editor checks to abandon the line being typed.
+// line editor checks to abandon the line being typed, and wakes the line
+// editor through a self-pipe.
 #pragma once
 
 #include <atomic>
@@ -15,5 +16,13 @@ std::atomic<bool>& InterruptFlag();
 // the flag), a Ctrl-C while the flag is still set ends the process at once
 // with status 130: the impatient second press.
 void InstallInterruptHandler(bool second_exits = false);
+
+// A descriptor that becomes readable when SIGINT arrives (a self-pipe the
+// handler writes to), or -1 before InstallInterruptHandler. A signal that lands
+// between two system calls interrupts neither, so a reader that must notice
+// every Ctrl-C waits on this as well as on its input. Drain it with
+// DrainInterruptFd; the flag, not the pipe, says whether Ctrl-C is pending.
+int InterruptFd();
+void DrainInterruptFd();
 
 }  // namespace ferry

@@ -1,10 +1,14 @@
 #include "src/client/line_reader.h"
 
 #include <histedit.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
+#include <cwchar>
 #include <filesystem>
 
 #include "src/client/interrupt.h"
@@ -60,6 +64,43 @@ class EditLineReader : public LineReader {
 
   static char* Prompt(EditLine* editor) { return const_cast<char*>(Self(editor)->prompt_.c_str()); }
 
+  // libedit's own reader blocks in read(2) and only a signal that arrives
+  // during that read interrupts it; one that lands while the editor is echoing
+  // a key would be lost until the next key. This one also waits on the
+  // interrupt self-pipe, so every Ctrl-C at the prompt ends el_gets.
+  static int ReadCharacter(EditLine* editor, wchar_t* out) {
+    const int fd = Self(editor)->in_fd_;
+    char bytes[MB_LEN_MAX];
+    size_t have = 0;
+    while (true) {
+      if (InterruptFlag().load()) {
+        errno = EINTR;
+        return -1;
+      }
+      pollfd fds[2] = {{fd, POLLIN, 0}, {InterruptFd(), POLLIN, 0}};
+      const nfds_t count = fds[1].fd >= 0 ? 2 : 1;
+      if (poll(fds, count, -1) < 0) {
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      if (count == 2 && fds[1].revents != 0) DrainInterruptFd();  // the flag decides
+      if (fds[0].revents == 0) continue;
+      char byte;
+      const ssize_t got = read(fd, &byte, 1);
+      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (got < 0) return -1;
+      if (got == 0) return 0;
+      bytes[have++] = byte;
+      std::mbstate_t state{};
+      wchar_t decoded;
+      const size_t used = std::mbrtowc(&decoded, bytes, have, &state);
+      if (used == static_cast<size_t>(-2) && have < sizeof(bytes)) continue;  // more to come
+      // A byte that starts no character in this locale passes through as itself.
+      *out = used >= static_cast<size_t>(-2) ? static_cast<unsigned char>(bytes[0]) : decoded;
+      return 1;
+    }
+  }
+
   static unsigned char OnTab(EditLine* editor, int) { return Self(editor)->Complete(); }
 
  private:
@@ -113,6 +154,9 @@ class EditLineReader : public LineReader {
   History* history_;
   EditLineOptions options_;
   std::string prompt_;
+
+ public:
+  int in_fd_ = -1;  // the terminal the editor reads
 };
 
 }  // namespace
@@ -136,6 +180,8 @@ std::unique_ptr<LineReader> NewEditLineReader(std::FILE* in, std::FILE* out, std
   el_set(editor, EL_CLIENTDATA, reader.get());
   el_set(editor, EL_EDITOR, "emacs");
   el_set(editor, EL_PROMPT, &EditLineReader::Prompt);
+  reader->in_fd_ = fileno(in);
+  el_set(editor, EL_GETCFN, &EditLineReader::ReadCharacter);
   el_set(editor, EL_HIST, history, past);
   el_set(editor, EL_ADDFN, "ferry-complete", "Complete a command or path", &EditLineReader::OnTab);
   el_set(editor, EL_BIND, "^I", "ferry-complete", nullptr);
