@@ -18,9 +18,10 @@ namespace ferry::bench {
 // A ferryd serving `root` on 127.0.0.1 port 0, its request log discarded.
 class FerrydProcess {
  public:
-  static StatusOr<std::unique_ptr<FerrydProcess>> Start(const std::string& binary,
-                                                        const std::string& root,
-                                                        int max_connections);
+  // `extra_arguments` go to ferryd after the others (e.g. --tls-cert).
+  static StatusOr<std::unique_ptr<FerrydProcess>> Start(
+      const std::string& binary, const std::string& root, int max_connections,
+      const std::vector<std::string>& extra_arguments = {});
   ~FerrydProcess();  // SIGTERM, then waits
 
   pid_t pid() const { return pid_; }
