@@ -36,6 +36,11 @@ class FerrydProcess {
 // VmRSS of `pid` in bytes (0 if it cannot be read).
 uint64_t ResidentBytes(pid_t pid);
 
+// User plus system CPU seconds `pid` has used so far (0 if it cannot be read).
+double CpuSeconds(pid_t pid);
+// CPU seconds the calling thread has used so far.
+double ThreadCpuSeconds();
+
 // Samples a process's VmRSS every millisecond on its own thread and keeps the
 // highest reading, so a peak during an operation is seen without relying on
 // VmHWM (which never goes down between scenarios).

@@ -68,6 +68,15 @@ Status SyncFile(const std::string& path) {
   return Status::Ok();
 }
 
+// curl with `arguments`, bounded in time. curl 7.88 sometimes notices that a
+// passive data connection is up only when its happy-eyeballs timer (200 ms by
+// default) fires, which staggers clients meant to run at once: 20 ms here.
+std::vector<std::string> CurlCommand(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(),
+                   {"curl", "-sS", "--max-time", "300", "--happy-eyeballs-timeout-ms", "20"});
+  return arguments;
+}
+
 // curl's own timing: seconds from the transfer's start to its end, so the
 // login and the data connection's setup are not counted.
 StatusOr<double> CurlSeconds(const std::string& output, uint64_t expected_bytes) {
@@ -81,6 +90,30 @@ StatusOr<double> CurlSeconds(const std::string& output, uint64_t expected_bytes)
                              " bytes, expected " + std::to_string(expected_bytes));
   }
   return std::max(numbers[1] - numbers[0], 1e-6);
+}
+
+// An sftp batch whose work is timed by the shell: sftp runs `!date` before and
+// after it, so the session's setup (process start, key exchange,
+// authentication) is left out, as ferry's connection setup is.
+constexpr const char* kSftpClock = "!date +%s.%N\n";
+std::string TimedSftpBatch(const std::string& commands) {
+  return kSftpClock + commands + kSftpClock;
+}
+
+// The first and last `date +%s.%N` lines of a timed batch's output.
+StatusOr<std::pair<double, double>> SftpStamps(const std::string& output) {
+  std::vector<double> stamps;
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.find_first_not_of("0123456789.") == std::string::npos) {
+      stamps.push_back(std::strtod(line.c_str(), nullptr));
+    }
+  }
+  if (stamps.size() < 2) {
+    return Status::Error(StatusCode::kInternal, "no timestamps in sftp's output: " + output);
+  }
+  return std::make_pair(stamps.front(), stamps.back());
 }
 
 uint64_t FileSize(const std::string& path) {
@@ -141,20 +174,21 @@ std::vector<std::string> Peer::SftpCommand(const std::string& batch_file) const 
 
 StatusOr<double> Peer::RunSftpBatch(const std::string& commands) {
   const std::string batch = Scratch("batch");
-  FERRY_RETURN_IF_ERROR(WriteText(batch, commands));
-  const auto start = Clock::now();
-  FERRY_RETURN_IF_ERROR(RunToCompletion(SftpCommand(batch), Scratch("sftp.out"), kCommandTimeout));
-  return std::max(SecondsSince(start) - sftp_setup_seconds_, 1e-6);
+  const std::string output = Scratch("sftp.out");
+  FERRY_RETURN_IF_ERROR(WriteText(batch, TimedSftpBatch(commands)));
+  FERRY_RETURN_IF_ERROR(RunToCompletion(SftpCommand(batch), output, kCommandTimeout));
+  FERRY_ASSIGN_OR_RETURN(const auto stamps, SftpStamps(ReadWholeFile(output)));
+  return std::max(stamps.second - stamps.first, 1e-6);
 }
 
 StatusOr<double> Peer::Download(const std::string& name) {
   const std::string path = environment_.root + "/" + name;
   if (protocol_ == Protocol::kSftp) return RunSftpBatch("get " + path + " /dev/null\n");
   const std::string output = Scratch("curl.out");
-  FERRY_RETURN_IF_ERROR(
-      RunToCompletion({"curl", "-sS", "--max-time", "300", "-o", "/dev/null", "-w",
-                       "%{time_pretransfer} %{time_total} %{size_download}", FtpUrl(name)},
-                      output, kCommandTimeout));
+  FERRY_RETURN_IF_ERROR(RunToCompletion(
+      CurlCommand({"-o", "/dev/null", "-w", "%{time_pretransfer} %{time_total} %{size_download}",
+                   FtpUrl(name)}),
+      output, kCommandTimeout));
   return CurlSeconds(ReadWholeFile(output), FileSize(path));
 }
 
@@ -166,10 +200,10 @@ StatusOr<double> Peer::UploadDurably(const std::string& source, const std::strin
     FERRY_ASSIGN_OR_RETURN(seconds, RunSftpBatch("put " + source + " " + path + "\n"));
   } else {
     const std::string output = Scratch("curl.out");
-    FERRY_RETURN_IF_ERROR(
-        RunToCompletion({"curl", "-sS", "--max-time", "300", "-T", source, "-w",
-                         "%{time_pretransfer} %{time_total} %{size_upload}", FtpUrl(name)},
-                        output, kCommandTimeout));
+    FERRY_RETURN_IF_ERROR(RunToCompletion(
+        CurlCommand(
+            {"-T", source, "-w", "%{time_pretransfer} %{time_total} %{size_upload}", FtpUrl(name)}),
+        output, kCommandTimeout));
     FERRY_ASSIGN_OR_RETURN(seconds, CurlSeconds(ReadWholeFile(output), FileSize(source)));
   }
   const auto start = Clock::now();
@@ -228,31 +262,51 @@ StatusOr<Peer::SmallFiles> Peer::SmallFileRoundTrip(const std::string& dir, int 
 StatusOr<double> Peer::DownloadAtOnce(const std::vector<std::string>& names) {
   std::vector<std::unique_ptr<ChildProcess>> clients;
   std::vector<std::string> outputs;
+  std::vector<double> started;  // seconds since `start` at which each client was started
   const auto start = Clock::now();
   for (size_t i = 0; i < names.size(); ++i) {
     outputs.push_back(Scratch("at-once-" + std::to_string(i)));
     std::vector<std::string> command;
     if (protocol_ == Protocol::kSftp) {
       const std::string batch = outputs.back() + ".batch";
-      FERRY_RETURN_IF_ERROR(
-          WriteText(batch, "get " + environment_.root + "/" + names[i] + " /dev/null\n"));
+      FERRY_RETURN_IF_ERROR(WriteText(
+          batch, TimedSftpBatch("get " + environment_.root + "/" + names[i] + " /dev/null\n")));
       command = SftpCommand(batch);
     } else {
-      command = {"curl", "-sS", "--max-time", "300", "-o", "/dev/null", FtpUrl(names[i])};
+      command =
+          CurlCommand({"-o", "/dev/null", "-w",
+                       "%{time_pretransfer} %{time_total} %{size_download}", FtpUrl(names[i])});
     }
+    started.push_back(SecondsSince(start));
     FERRY_ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> client,
                            ChildProcess::Start(command, outputs.back()));
     clients.push_back(std::move(client));
   }
+  // From the first transfer's start to the last one's end, the clients' own
+  // start-up and logins left out: sftp's by `!date` stamps, curl's from its
+  // timers, counted from the moment it was started.
+  double first_start = 0, last_end = 0;
   for (size_t i = 0; i < clients.size(); ++i) {
     FERRY_ASSIGN_OR_RETURN(const int code, clients[i]->Wait(kCommandTimeout));
+    const std::string output = ReadWholeFile(outputs[i]);
     if (code != 0) {
-      return Status::Error(
-          StatusCode::kInternal,
-          name_ + " client exited with " + std::to_string(code) + ": " + ReadWholeFile(outputs[i]));
+      return Status::Error(StatusCode::kInternal,
+                           name_ + " client exited with " + std::to_string(code) + ": " + output);
     }
+    std::pair<double, double> span;
+    if (protocol_ == Protocol::kSftp) {
+      FERRY_ASSIGN_OR_RETURN(span, SftpStamps(output));
+    } else {
+      const std::vector<double> numbers = ParseNumbers(output);
+      if (numbers.size() != 3) {
+        return Status::Error(StatusCode::kInternal, "unexpected curl output: " + output);
+      }
+      span = {started[i] + numbers[0], started[i] + numbers[1]};
+    }
+    first_start = i == 0 ? span.first : std::min(first_start, span.first);
+    last_end = std::max(last_end, span.second);
   }
-  return SecondsSince(start);
+  return std::max(last_end - first_start, 1e-6);
 }
 
 StatusOr<std::unique_ptr<Peer>> Peer::StartVsftpd(const PeerEnvironment& environment) {
@@ -343,22 +397,12 @@ StatusOr<std::unique_ptr<Peer>> Peer::StartSshd(const PeerEnvironment& environme
   if (Status up = WaitForListener(peer->port_, *peer->server_, kStartTimeout); !up.ok()) {
     return up.WithContext(ReadWholeFile(peer->Scratch("server.log")));
   }
-  // What one sftp session costs with nothing to do (process start, key
-  // exchange, authentication): subtracted from each transfer's wall time.
-  std::vector<double> setup;
-  for (int i = 0; i < 3; ++i) {
-    FERRY_ASSIGN_OR_RETURN(const double seconds, peer->RunSftpBatch("pwd\n"));
-    setup.push_back(seconds);
-  }
-  std::sort(setup.begin(), setup.end());
-  peer->sftp_setup_seconds_ = setup[1];
-  char method[320];
-  std::snprintf(method, sizeof(method),
-                "sftp: OpenSSH sftp -b for transfers and small files (aes128-gcm; a session's "
-                "setup, %.0f ms, is subtracted, except with 8 clients at once), paramiko for stat "
-                "and list (aes128-ctr); uploads fsync'd after sftp ends",
-                peer->sftp_setup_seconds_ * 1000);
-  peer->method_ = method;
+  // A session that does nothing shows at once whether logins work.
+  FERRY_RETURN_IF_ERROR(peer->RunSftpBatch("pwd\n").status());
+  peer->method_ =
+      "sftp: OpenSSH sftp -b for transfers and small files (aes128-gcm; timed by `!date` in the "
+      "batch, so session setup is not counted), paramiko for stat and list (aes128-ctr); "
+      "uploads fsync'd after sftp ends";
   return peer;
 }
 

@@ -54,7 +54,8 @@ class Peer {
   StatusOr<SmallFiles> SmallFileRoundTrip(const std::string& dir, int count,
                                           const std::string& source);
   // One client per name, all started at once, each downloading its file:
-  // seconds from the first start to the last finish (client start-up included).
+  // seconds from the first transfer's start to the last one's end (client
+  // start-up and logins not counted).
   StatusOr<double> DownloadAtOnce(const std::vector<std::string>& names);
 
   // Starts every peer that is installed. `notes` gets one line per peer that is
@@ -74,7 +75,7 @@ class Peer {
   std::string Scratch(const std::string& what) const;
   // Runs peer_client.py; its stdout as numbers.
   StatusOr<std::vector<double>> RunScript(std::vector<std::string> arguments);
-  // Runs `sftp -b` over `commands`; wall-clock seconds less the session setup.
+  // Runs `sftp -b` over `commands`: the seconds they took, session setup not counted.
   StatusOr<double> RunSftpBatch(const std::string& commands);
   std::vector<std::string> SftpCommand(const std::string& batch_file) const;
   std::string FtpUrl(const std::string& name) const;
@@ -86,10 +87,9 @@ class Peer {
   std::unique_ptr<ChildProcess> server_;
   int port_ = 0;
   std::string python_;
-  // SFTP: who logs in with which key, and what a session costs with no work.
+  // SFTP: who logs in with which key.
   std::string user_;
   std::string key_;
-  double sftp_setup_seconds_ = 0;
 };
 
 }  // namespace ferry::bench
