@@ -282,7 +282,9 @@ Status Bench::WriteJson() const {
   out << "]},\n  \"results\": [\n";
   for (size_t i = 0; i < rows_.size(); ++i) {
     const Row& row = rows_[i];
-    out << "    {\"scenario\": " << quoted(row.scenario) << ", \"unit\": " << quoted(row.unit)
+    // The table's indentation of sub-rows means nothing in JSON.
+    const std::string scenario = row.scenario.substr(row.scenario.find_first_not_of(' '));
+    out << "    {\"scenario\": " << quoted(scenario) << ", \"unit\": " << quoted(row.unit)
         << ", \"value\": " << summary(row.value);
     if (row.better != 0) {
       out << ", \"peer\": " << quoted(row.baseline_name)
