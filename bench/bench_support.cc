@@ -11,28 +11,38 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 namespace ferry::bench {
 
-StatusOr<std::unique_ptr<FerrydProcess>> FerrydProcess::Start(const std::string& binary,
-                                                              const std::string& root,
-                                                              int max_connections) {
+StatusOr<std::unique_ptr<FerrydProcess>> FerrydProcess::Start(
+    const std::string& binary, const std::string& root, int max_connections,
+    const std::vector<std::string>& extra_arguments) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     return Status::Error(StatusCode::kInternal, std::string("pipe: ") + std::strerror(errno));
   }
   const std::string connections = std::to_string(max_connections);
+  // Every benchmark client comes from 127.0.0.1: the per-address limit is the total one.
+  std::vector<std::string> arguments = {binary,        "--root",
+                                        root,          "--listen",
+                                        "127.0.0.1:0", "--max-connections",
+                                        connections,   "--max-connections-per-address",
+                                        connections};
+  arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
+  std::vector<char*> argv;
+  for (std::string& argument : arguments) argv.push_back(argument.data());
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return Status::Error(StatusCode::kInternal, "fork failed");
   if (pid == 0) {
     dup2(out[1], STDOUT_FILENO);
     const int null = open("/dev/null", O_WRONLY);
     if (null >= 0) dup2(null, STDERR_FILENO);  // the request log
-    // Every benchmark client comes from 127.0.0.1: the per-address limit is the total one.
-    execl(binary.c_str(), binary.c_str(), "--root", root.c_str(), "--listen", "127.0.0.1:0",
-          "--max-connections", connections.c_str(), "--max-connections-per-address",
-          connections.c_str(), static_cast<char*>(nullptr));
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   close(out[1]);
@@ -66,6 +76,28 @@ uint64_t ResidentBytes(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
   }
   return 0;
+}
+
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start at its ')'.
+  const size_t end = text.rfind(')');
+  if (end == std::string::npos) return 0;
+  std::istringstream fields(text.substr(end + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+  for (int i = 0; i < 11 && fields >> field; ++i) {
+  }
+  fields >> utime >> stime;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ThreadCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
 RssSampler::RssSampler(pid_t pid) : pid_(pid) {

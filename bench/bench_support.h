@@ -18,9 +18,10 @@ namespace ferry::bench {
 // A ferryd serving `root` on 127.0.0.1 port 0, its request log discarded.
 class FerrydProcess {
  public:
-  static StatusOr<std::unique_ptr<FerrydProcess>> Start(const std::string& binary,
-                                                        const std::string& root,
-                                                        int max_connections);
+  // `extra_arguments` go to ferryd after the others (e.g. --tls-cert).
+  static StatusOr<std::unique_ptr<FerrydProcess>> Start(
+      const std::string& binary, const std::string& root, int max_connections,
+      const std::vector<std::string>& extra_arguments = {});
   ~FerrydProcess();  // SIGTERM, then waits
 
   pid_t pid() const { return pid_; }
@@ -34,6 +35,11 @@ class FerrydProcess {
 
 // VmRSS of `pid` in bytes (0 if it cannot be read).
 uint64_t ResidentBytes(pid_t pid);
+
+// User plus system CPU seconds `pid` has used so far (0 if it cannot be read).
+double CpuSeconds(pid_t pid);
+// CPU seconds the calling thread has used so far.
+double ThreadCpuSeconds();
 
 // Samples a process's VmRSS every millisecond on its own thread and keeps the
 // highest reading, so a peak during an operation is seen without relying on

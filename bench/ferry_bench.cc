@@ -4,7 +4,12 @@
 // prints a table of medians [min..max] and ratios, and writes the results as
 // JSON. Timing is the whole point here, so none of this is a test.
 //
-//   ferry_bench --ferryd build/server/ferryd [--quick] [--repeats N] [--json FILE]
+// With --peers, vsftpd, OpenSSH's sftp and pyftpdlib (those installed) are
+// started on loopback too (bench/peers.h) and measured in the same runs, one
+// after another within each repetition, so that the machine's drift hits all
+// alike.
+//
+//   ferry_bench --ferryd build/server/ferryd [--quick] [--peers] [--repeats N] [--json FILE]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,12 +26,15 @@
 #include <thread>
 
 #include "bench/bench_support.h"
+#include "bench/peers.h"
 #include "bench/pipelined_session.h"
 #include "bench/tcp_baseline.h"
+#include "bench/throwaway_certificate.h"
 #include "ferry/v1/ferry.pb.h"
 #include "src/client/client.h"
 #include "src/codec/frame.h"
 #include "src/codec/protobuf_logging.h"
+#include "src/net/tls.h"
 
 namespace ferry::bench {
 namespace {
@@ -39,6 +47,8 @@ constexpr uint64_t kMiB = 1024 * 1024;
 struct Config {
   std::string ferryd;
   std::string dir;
+  bool peers = false;
+  std::string peer_script = FERRY_BENCH_PEER_SCRIPT;
   std::string json = "ferry-bench.json";
   std::string only;  // comma-separated scenario names; empty: all
   int repeats = 5;
@@ -64,7 +74,9 @@ struct Config {
 };
 
 // One line of the table. `value` and `baseline` are in `unit`; `ratio` is
-// value's median over baseline's (0: no baseline).
+// value's median over baseline's (0: no baseline). A peer's row compares ferry
+// (`value`) with the peer (`baseline`) and shows ferry's advantage instead: the
+// ratio oriented so that above 1 means ferry did better.
 struct Row {
   std::string scenario;
   std::string unit;
@@ -73,6 +85,20 @@ struct Row {
   Summary baseline;
   std::string target;
   bool has_baseline = false;
+  // Peer rows: +1 when a higher value is better (throughput), -1 when lower is (time).
+  int better = 0;
+
+  double Advantage() const {
+    return better > 0 ? value.median / baseline.median : baseline.median / value.median;
+  }
+};
+
+// What one peer measured in one scenario, a series per figure; a peer whose
+// measurement fails is noted and left out of that scenario.
+struct PeerSeries {
+  Peer* peer;
+  std::array<std::vector<double>, 3> values;
+  bool failed = false;
 };
 
 double Seconds(Clock::time_point since) {
@@ -109,8 +135,11 @@ Status WriteFile(const fs::path& path, uint64_t size, uint64_t seed) {
 
 class Bench {
  public:
-  Bench(Config config, FerrydProcess* server, fs::path root)
-      : config_(std::move(config)), server_(server), root_(std::move(root)) {}
+  Bench(Config config, FerrydProcess* server, fs::path root, fs::path work)
+      : config_(std::move(config)),
+        server_(server),
+        root_(std::move(root)),
+        work_(std::move(work)) {}
 
   Status Run();
 
@@ -140,10 +169,47 @@ class Bench {
     std::fflush(stdout);
     notes_.push_back(text);
   }
+  std::vector<PeerSeries> NewPeerSeries() {
+    std::vector<PeerSeries> series;
+    for (const auto& peer : peers_) series.push_back({peer.get(), {}, false});
+    return series;
+  }
+  // Runs `once` for every peer still in `series`.
+  void MeasurePeers(std::vector<PeerSeries>& series,
+                    const std::function<Status(Peer&, PeerSeries&)>& once) {
+    for (PeerSeries& one : series) {
+      if (one.failed) continue;
+      if (Status status = once(*one.peer, one); !status.ok()) {
+        one.failed = true;
+        Note(one.peer->name() + " left out of this scenario: " + status.ToString());
+      }
+    }
+  }
+  // A row per peer comparing `ferry` with the peer's series `index`. `target`
+  // is the target against that peer ("reported" when it has none).
+  void AddVersus(const std::string& scenario, const std::string& unit, const Summary& ferry,
+                 const std::vector<PeerSeries>& series, size_t index, int better,
+                 const std::function<std::string(const std::string& peer)>& target) {
+    for (const PeerSeries& one : series) {
+      if (one.failed || one.values[index].empty()) continue;
+      Row row{"  " + scenario + ": ferry vs " + one.peer->name(),
+              unit,
+              ferry,
+              one.peer->name(),
+              Summarise(one.values[index]),
+              target(one.peer->name()),
+              true,
+              better};
+      Add(std::move(row));
+    }
+  }
+  Status StartPeers();
+  Status StartTls();
   static void Print(const Row& row);
   Status WriteJson() const;
 
   Status Download();
+  Status TlsDownload();
   Status Upload();
   Status StatRoundTrip();
   Status List();
@@ -154,6 +220,10 @@ class Bench {
   Config config_;
   FerrydProcess* server_;
   fs::path root_;
+  fs::path work_;  // the peers' and TLS's files, beside the data (not served)
+  std::vector<std::unique_ptr<Peer>> peers_;
+  std::unique_ptr<FerrydProcess> tls_server_;
+  std::shared_ptr<const TlsClientContext> tls_client_;
   std::vector<Row> rows_;
   std::vector<std::string> notes_;
 };
@@ -165,7 +235,13 @@ void Bench::Print(const Row& row) {
     return std::string(text);
   };
   std::string line = "| " + row.scenario + " | " + row.unit + " | " + cell(row.value) + " | ";
-  if (row.has_baseline) {
+  if (row.better != 0) {
+    char ratio[48];
+    const double advantage = row.Advantage();
+    std::snprintf(ratio, sizeof(ratio), "%.2fx (%s)", advantage,
+                  advantage >= 1 ? "ferry better" : "peer better");
+    line += row.baseline_name + " " + cell(row.baseline) + " | " + ratio;
+  } else if (row.has_baseline) {
     char ratio[32];
     std::snprintf(ratio, sizeof(ratio), "%.2fx", row.value.median / row.baseline.median);
     line += row.baseline_name + " " + cell(row.baseline) + " | " + ratio;
@@ -198,12 +274,24 @@ Status Bench::WriteJson() const {
       << ", \"small_files\": " << config_.small_files
       << ", \"concurrent_clients\": " << config_.concurrent_clients
       << ", \"concurrent_bytes\": " << config_.concurrent_bytes
-      << ", \"idle_clients\": " << config_.idle_clients << "},\n  \"results\": [\n";
+      << ", \"idle_clients\": " << config_.idle_clients << ", \"peers\": [";
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    out << (i ? ", " : "") << "{\"name\": " << quoted(peers_[i]->name())
+        << ", \"method\": " << quoted(peers_[i]->method()) << "}";
+  }
+  out << "]},\n  \"results\": [\n";
   for (size_t i = 0; i < rows_.size(); ++i) {
     const Row& row = rows_[i];
-    out << "    {\"scenario\": " << quoted(row.scenario) << ", \"unit\": " << quoted(row.unit)
+    // The table's indentation of sub-rows means nothing in JSON.
+    const std::string scenario = row.scenario.substr(row.scenario.find_first_not_of(' '));
+    out << "    {\"scenario\": " << quoted(scenario) << ", \"unit\": " << quoted(row.unit)
         << ", \"value\": " << summary(row.value);
-    if (row.has_baseline) {
+    if (row.better != 0) {
+      out << ", \"peer\": " << quoted(row.baseline_name)
+          << ", \"peer_value\": " << summary(row.baseline)
+          << ", \"ferry_advantage\": " << row.Advantage()
+          << ", \"higher_is_better\": " << (row.better > 0 ? "true" : "false");
+    } else if (row.has_baseline) {
       out << ", \"baseline\": " << quoted(row.baseline_name)
           << ", \"baseline_value\": " << summary(row.baseline)
           << ", \"ratio\": " << row.value.median / row.baseline.median;
@@ -230,7 +318,13 @@ Status Bench::Download() {
   const uint64_t idle_rss = ResidentBytes(server_->pid());
   uint64_t peak_rss = 0;
   std::vector<double> ferry, tcp;
+  std::vector<PeerSeries> peers = NewPeerSeries();
   for (int i = 0; i <= config_.repeats; ++i) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(const double seconds, peer.Download("big.bin"));
+      if (i > 0) series.values[0].push_back(Gbps(size, seconds));
+      return Status::Ok();
+    });
     FERRY_ASSIGN_OR_RETURN(double tcp_seconds, TcpThroughput(size, write_size, 1));
     double seconds = 0;
     {
@@ -250,11 +344,91 @@ Status Bench::Download() {
   Add({"download " + std::to_string(size / kMiB) + " MiB", "GB/s", Summarise(ferry),
        "raw TCP (" + std::to_string(write_size / 1024) + " KiB writes)", Summarise(tcp), ">= 0.8x",
        true});
+  AddVersus("download", "GB/s", Summarise(ferry), peers, 0, +1,
+            [](const std::string& peer) { return peer == "vsftpd" ? "> 1x" : "reported"; });
   char text[160];
   std::snprintf(text, sizeof(text),
                 "server RSS: %.1f MiB idle, %.1f MiB peak while downloading %llu MiB (+%.1f MiB)",
                 MiB(idle_rss), MiB(peak_rss), static_cast<unsigned long long>(size / kMiB),
                 MiB(peak_rss) - MiB(idle_rss));
+  Note(text);
+  return Status::Ok();
+}
+
+Status Bench::StartTls() {
+  if (tls_server_ != nullptr) return Status::Ok();
+  FERRY_ASSIGN_OR_RETURN(auto files, WriteThrowawayCertificate(work_.string()));
+  TlsServerConfig server_config;
+  server_config.certificate_file = files.first;
+  server_config.private_key_file = files.second;
+  // The fingerprint the client pins, computed as ferryd computes it.
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<TlsServerContext> server_context,
+                         TlsServerContext::Create(server_config));
+  TlsClientConfig client_config;
+  client_config.pinned_fingerprint = server_context->fingerprint();
+  FERRY_ASSIGN_OR_RETURN(tls_client_, TlsClientContext::Create(client_config));
+  FERRY_ASSIGN_OR_RETURN(
+      tls_server_, FerrydProcess::Start(config_.ferryd, root_.string(), 16,
+                                        {"--tls-cert", files.first, "--tls-key", files.second}));
+  return Status::Ok();
+}
+
+Status Bench::TlsDownload() {
+  const uint64_t size = config_.big_bytes;
+  if (!fs::exists(root_ / "big.bin") || fs::file_size(root_ / "big.bin") != size) {
+    FERRY_RETURN_IF_ERROR(WriteFile(root_ / "big.bin", size, 1));
+  }
+  FERRY_RETURN_IF_ERROR(StartTls());
+  ClientOptions options;
+  const auto deadline = Clock::now() + options.connect_timeout;
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<SocketStream> socket,
+                         Connect(tls_server_->address(), options.connect_timeout));
+  FERRY_ASSIGN_OR_RETURN(
+      std::unique_ptr<TlsStream> secured,
+      tls_client_->Connect(std::move(socket), tls_server_->address().host, deadline));
+  const std::string suite = secured->cipher_suite();
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Client> tls, Client::Open(std::move(secured), options));
+  FERRY_ASSIGN_OR_RETURN(std::unique_ptr<Client> plain, NewClient());
+  // TLS's target is against OpenSSH's sftp alone.
+  std::vector<PeerSeries> peers = NewPeerSeries();
+  std::erase_if(peers, [](const PeerSeries& one) { return one.peer->name() != "sftp"; });
+  const auto discard = [](std::span<const uint8_t>) { return Status::Ok(); };
+  // CPU seconds per GiB on each side, which the machine's load does not
+  // change much: {server, client} for plaintext, then for TLS.
+  double cpu[2][2] = {{0, 0}, {0, 0}};
+  const auto download = [&](Client& client, pid_t server, double* cpu_used) -> StatusOr<double> {
+    const double server_cpu = CpuSeconds(server), client_cpu = ThreadCpuSeconds();
+    const auto start = Clock::now();
+    FERRY_ASSIGN_OR_RETURN(TransferResult result, client.Download("big.bin", discard));
+    const double seconds = Seconds(start);
+    if (result.size != size) return Status::Error(StatusCode::kInternal, "short download");
+    cpu_used[0] += CpuSeconds(server) - server_cpu;
+    cpu_used[1] += ThreadCpuSeconds() - client_cpu;
+    return Gbps(size, seconds);
+  };
+  std::vector<double> ferry_tls, ferry_plain;
+  for (int i = 0; i <= config_.repeats; ++i) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(const double seconds, peer.Download("big.bin"));
+      if (i > 0) series.values[0].push_back(Gbps(size, seconds));
+      return Status::Ok();
+    });
+    FERRY_ASSIGN_OR_RETURN(const double plain_gbps, download(*plain, server_->pid(), cpu[0]));
+    FERRY_ASSIGN_OR_RETURN(const double tls_gbps, download(*tls, tls_server_->pid(), cpu[1]));
+    if (i == 0) continue;
+    ferry_plain.push_back(plain_gbps);
+    ferry_tls.push_back(tls_gbps);
+  }
+  Add({"download " + std::to_string(size / kMiB) + " MiB over TLS (" + suite + ")", "GB/s",
+       Summarise(ferry_tls), "ferry without TLS", Summarise(ferry_plain), "reported", true});
+  AddVersus("download over TLS", "GB/s", Summarise(ferry_tls), peers, 0, +1,
+            [](const std::string&) { return ">= 2x"; });
+  const double gib = static_cast<double>(size) * (config_.repeats + 1) / (1024.0 * kMiB);
+  char text[200];
+  std::snprintf(text, sizeof(text),
+                "CPU seconds per GiB downloaded: server %.2f, client %.2f over TLS; server %.2f, "
+                "client %.2f without",
+                cpu[1][0] / gib, cpu[1][1] / gib, cpu[0][0] / gib, cpu[0][1] / gib);
   Note(text);
   return Status::Ok();
 }
@@ -267,7 +441,18 @@ Status Bench::Upload() {
   const std::string disk_path = (root_ / "disk-baseline.bin").string();
   std::vector<double> ferry, disk, commit, disk_fsync;
   uint64_t peak_rss = 0;
+  std::vector<PeerSeries> peers = NewPeerSeries();
+  const fs::path peer_source = root_ / "big.bin";
+  if (!peers.empty() && (!fs::exists(peer_source) || fs::file_size(peer_source) != size)) {
+    FERRY_RETURN_IF_ERROR(WriteFile(peer_source, size, 1));
+  }
   for (int i = 0; i <= config_.repeats; ++i) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(const double seconds,
+                             peer.UploadDurably(peer_source.string(), "peer-upload.bin"));
+      if (i > 0) series.values[0].push_back(Gbps(size, seconds));
+      return Status::Ok();
+    });
     FERRY_ASSIGN_OR_RETURN(DiskWrite dd, DiskWriteFsync(disk_path.c_str(), size, 1024 * 1024));
     uint64_t offset = 0;
     Clock::time_point last_chunk;
@@ -300,6 +485,8 @@ Status Bench::Upload() {
        "disk write+fsync (dd conv=fsync)", Summarise(disk), "2x vsftpd (peers)", true});
   Add({"  upload commit (UploadEnd to UploadDone: fsync, rename, dir fsync)", "ms",
        Summarise(commit), "dd's fsync alone", Summarise(disk_fsync), "short", true});
+  AddVersus("upload, peers' time includes an fsync after", "GB/s", Summarise(ferry), peers, 0, +1,
+            [](const std::string& peer) { return peer == "vsftpd" ? ">= 2x" : "reported"; });
   char text[96];
   std::snprintf(text, sizeof(text), "server RSS peak while uploading: %.1f MiB", MiB(peak_rss));
   Note(text);
@@ -325,7 +512,18 @@ Status Bench::StatRoundTrip() {
   EncodeFrame(reply, &reply_frame);
 
   std::vector<double> ferry_p50, ferry_p99, tcp_p50, tcp_p99;
+  std::vector<PeerSeries> peers = NewPeerSeries();
   for (int i = 0; i <= config_.repeats; ++i) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(std::vector<double> times,
+                             peer.StatRoundTrips("small.bin", config_.stat_count));
+      if (i > 0) {
+        const Summary summary = Summarise(std::move(times));
+        series.values[0].push_back(summary.median);
+        series.values[1].push_back(summary.p99);
+      }
+      return Status::Ok();
+    });
     FERRY_ASSIGN_OR_RETURN(
         std::vector<double> tcp,
         TcpPingPong(request_frame.size(), reply_frame.size(), config_.stat_count));
@@ -349,6 +547,10 @@ Status Bench::StatRoundTrip() {
        Summarise(tcp_p50), "<= 1.3x", true});
   Add({"stat round trip p99", "us", Summarise(ferry_p99), "TCP ping-pong " + sizes,
        Summarise(tcp_p99), "reported", true});
+  AddVersus("stat p50 (FTP: SIZE)", "us", Summarise(ferry_p50), peers, 0, -1,
+            [](const std::string& peer) { return peer == "vsftpd" ? "about 2x" : "reported"; });
+  AddVersus("stat p99 (FTP: SIZE)", "us", Summarise(ferry_p99), peers, 1, -1,
+            [](const std::string&) { return "reported"; });
   return Status::Ok();
 }
 
@@ -384,7 +586,13 @@ Status Bench::List() {
   uint64_t peak_big = 0, peak_few = 0;
   const uint64_t idle = ResidentBytes(server_->pid());
   std::vector<double> ferry, local;
+  std::vector<PeerSeries> peers = NewPeerSeries();
   for (int i = 0; i <= config_.repeats; ++i) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(const double ms, peer.ListMillis("many"));
+      if (i > 0) series.values[0].push_back(ms);
+      return Status::Ok();
+    });
     FERRY_ASSIGN_OR_RETURN(double ls_ms, ls());
     double ms = 0;
     {
@@ -408,6 +616,9 @@ Status Bench::List() {
   }
   Add({"list " + std::to_string(config_.list_entries) + " entries", "ms", Summarise(ferry),
        "local ls -l", Summarise(local), "<= 3x", true});
+  AddVersus("list", "ms", Summarise(ferry), peers, 0, -1, [](const std::string& peer) {
+    return peer == "vsftpd" ? ">= 3.33x (<= 0.3x the time)" : "reported";
+  });
   char text[160];
   std::snprintf(text, sizeof(text),
                 "server RSS while listing: %.1f MiB idle, %.1f MiB peak for %d entries, %.1f MiB "
@@ -433,7 +644,23 @@ Status Bench::SmallFiles() {
     return out.size();
   };
   const auto discard = [](std::span<const uint8_t>) { return Status::Ok(); };
+  std::vector<PeerSeries> peers = NewPeerSeries();
+  std::vector<double> piped_both;
+  const fs::path peer_source = work_ / "small-source.bin";
+  if (!peers.empty()) FERRY_RETURN_IF_ERROR(WriteFile(peer_source, config_.small_bytes, 11));
+  for (const PeerSeries& one : peers) fs::create_directories(root_ / ("small-" + one.peer->name()));
   for (int i = 0; i <= config_.repeats; ++i) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(Peer::SmallFiles result,
+                             peer.SmallFileRoundTrip("small-" + peer.name(), config_.small_files,
+                                                     peer_source.string()));
+      if (i > 0) {
+        series.values[0].push_back(result.upload_ms);
+        series.values[1].push_back(result.download_ms);
+        series.values[2].push_back(result.upload_ms + result.download_ms);
+      }
+      return Status::Ok();
+    });
     auto start = Clock::now();
     FERRY_RETURN_IF_ERROR(pipelined->UploadAll(names, data));
     const double up_ms = Seconds(start) * 1000;
@@ -454,6 +681,7 @@ Status Bench::SmallFiles() {
     if (i == 0) continue;
     piped_up.push_back(up_ms);
     piped_down.push_back(down_ms);
+    piped_both.push_back(up_ms + down_ms);
     sequential_up.push_back(sequential_up_ms);
     sequential_down.push_back(sequential_down_ms);
   }
@@ -463,6 +691,12 @@ Status Bench::SmallFiles() {
        "same, one request at a time", Summarise(sequential_up), "10x vsftpd (peers)", true});
   Add({what + " downloads, pipelined", "ms", Summarise(piped_down), "same, one request at a time",
        Summarise(sequential_down), "10x vsftpd (peers)", true});
+  const auto ten_times_vsftpd = [](const std::string& peer) {
+    return peer == "vsftpd" ? ">= 10x" : "reported";
+  };
+  AddVersus(what + " up", "ms", Summarise(piped_up), peers, 0, -1, ten_times_vsftpd);
+  AddVersus(what + " down", "ms", Summarise(piped_down), peers, 1, -1, ten_times_vsftpd);
+  AddVersus(what + " up, then down", "ms", Summarise(piped_both), peers, 2, -1, ten_times_vsftpd);
   return Status::Ok();
 }
 
@@ -479,7 +713,15 @@ Status Bench::Concurrent() {
   }
   const size_t write_size = clients[0]->welcome().max_chunk_bytes() + kMaxChunkFrameHeaderBytes;
   std::vector<double> ferry, tcp;
+  std::vector<PeerSeries> peers = NewPeerSeries();
+  std::vector<std::string> names;
+  for (int i = 0; i < n; ++i) names.push_back("c" + std::to_string(i) + ".bin");
   for (int r = 0; r <= config_.repeats; ++r) {
+    MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
+      FERRY_ASSIGN_OR_RETURN(const double seconds, peer.DownloadAtOnce(names));
+      if (r > 0) series.values[0].push_back(Gbps(size * static_cast<uint64_t>(n), seconds));
+      return Status::Ok();
+    });
     FERRY_ASSIGN_OR_RETURN(double tcp_seconds, TcpThroughput(size, write_size, n));
     std::vector<Status> results(static_cast<size_t>(n));
     std::vector<std::thread> threads;
@@ -503,6 +745,8 @@ Status Bench::Concurrent() {
   Add({std::to_string(n) + " clients x " + std::to_string(size / kMiB) + " MiB downloads at once",
        "GB/s", Summarise(ferry), std::to_string(n) + " raw TCP streams", Summarise(tcp),
        "1.2x vsftpd (peers)", true});
+  AddVersus(std::to_string(n) + " clients at once", "GB/s", Summarise(ferry), peers, 0, +1,
+            [](const std::string& peer) { return peer == "vsftpd" ? ">= 1.2x" : "reported"; });
   return Status::Ok();
 }
 
@@ -524,14 +768,34 @@ Status Bench::IdleClients() {
   return Status::Ok();
 }
 
+Status Bench::StartPeers() {
+  const fs::path work = work_ / "peers";
+  fs::create_directories(work);
+  std::vector<std::string> skipped;
+  peers_ = Peer::StartAll({root_.string(), work.string(), config_.peer_script}, &skipped);
+  for (const std::string& line : skipped) Note(line);
+  for (const auto& peer : peers_) Note("peer " + peer->method());
+  if (!peers_.empty()) {
+    Note(
+        "peer rows: the ratio is ferry's advantage (ferry/peer for throughput, peer/ferry for "
+        "times): above 1 means ferry did better");
+  }
+  return Status::Ok();
+}
+
 Status Bench::Run() {
+  if (config_.peers) FERRY_RETURN_IF_ERROR(StartPeers());
   std::printf(
       "| scenario | unit | ferry median [min..max] | baseline median [min..max] | ratio | "
       "target |\n|---|---|---|---|---|---|\n");
   const std::pair<const char*, Status (Bench::*)()> scenarios[] = {
-      {"download", &Bench::Download},  {"upload", &Bench::Upload},
-      {"stat", &Bench::StatRoundTrip}, {"list", &Bench::List},
-      {"small", &Bench::SmallFiles},   {"concurrent", &Bench::Concurrent},
+      {"download", &Bench::Download},
+      {"tls", &Bench::TlsDownload},
+      {"upload", &Bench::Upload},
+      {"stat", &Bench::StatRoundTrip},
+      {"list", &Bench::List},
+      {"small", &Bench::SmallFiles},
+      {"concurrent", &Bench::Concurrent},
       {"idle", &Bench::IdleClients},
   };
   for (const auto& [name, scenario] : scenarios) {
@@ -557,7 +821,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--only", config.only,
-                 "Comma-separated scenarios: download,upload,stat,list,small,concurrent,idle");
+                 "Comma-separated scenarios: download,tls,upload,stat,list,small,concurrent,idle");
+  app.add_flag("--peers", config.peers,
+               "Also measure vsftpd, OpenSSH sftp and pyftpdlib, those installed, on loopback");
+  app.add_option("--peer-script", config.peer_script,
+                 "bench/peer_client.py, the peers' Python client")
+      ->capture_default_str();
   app.add_flag("--quick", quick, "Tiny sizes, two repeats: checks that the benchmark runs");
   app.add_option("--repeats", config.repeats, "Measured runs after the warm-up");
   app.add_option("--big-mib", config.big_bytes, "Size of the single-transfer file, in MiB")
@@ -579,7 +848,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ferry_bench: cannot make a directory in %s\n", base.c_str());
     return 1;
   }
-  const std::filesystem::path root = pattern;
+  // data/ is what the servers serve; work/ holds the peers' configurations and
+  // keys and the TLS certificate, out of the clients' reach.
+  const std::filesystem::path top = pattern;
+  const std::filesystem::path root = top / "data";
+  const std::filesystem::path work = top / "work";
+  std::filesystem::create_directories(root);
+  std::filesystem::create_directories(work);
   int rc = 0;
   {
     auto server =
@@ -591,7 +866,7 @@ int main(int argc, char** argv) {
       std::printf("ferry_bench: ferryd pid %d on %s, data in %s, %d runs after a warm-up\n\n",
                   (*server)->pid(), (*server)->address().ToString().c_str(), root.c_str(),
                   config.repeats);
-      ferry::bench::Bench bench(config, server->get(), root);
+      ferry::bench::Bench bench(config, server->get(), root, work);
       if (const ferry::Status status = bench.Run(); !status.ok()) {
         std::fprintf(stderr, "ferry_bench: %s\n", status.ToString().c_str());
         rc = 1;
@@ -601,6 +876,6 @@ int main(int argc, char** argv) {
     }
   }
   std::error_code ignored;
-  std::filesystem::remove_all(root, ignored);
+  std::filesystem::remove_all(top, ignored);
   return rc;
 }

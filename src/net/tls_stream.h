@@ -59,6 +59,9 @@ class TlsStream : public PollingStream {
   // "TLSv1.3", and the suite, e.g. "TLS_AES_256_GCM_SHA384", once connected.
   std::string protocol_version() const;
   std::string cipher_suite() const;
+  // The socket BIO's state (tls_stream.cc).
+  struct SocketBio;
+
   // Server side: the host name the client sent as SNI ("" when it sent none).
   std::string requested_server_name() const;
   // The subject of the peer's verified certificate ("" when it sent none).
@@ -69,6 +72,10 @@ class TlsStream : public PollingStream {
   // error that ended the call.
   StatusOr<short> EventsToRetry(int result, std::string_view what);
   Status WriteAll(std::span<const uint8_t> data);
+  // Write's records, gathered in bio_ (not sent yet).
+  Status WriteRecords(std::span<const uint8_t> first, std::span<const uint8_t> second);
+  // Sends what bio_ has gathered, waiting for room as long as limits_ allow.
+  Status SendPending();
   // A write found the connection closed: the alert the peer sent first, if any,
   // is the better explanation.
   Status ExplainLostWrite(Status lost);
@@ -77,6 +84,7 @@ class TlsStream : public PollingStream {
 
   std::unique_ptr<SocketStream> socket_;
   SSL* ssl_;
+  SocketBio* bio_;  // owned by ssl_'s BIO
   TlsHandshakeNotes notes_;
   bool shut_down_ = false;
   bool broken_ = false;  // a fatal TLS error: no close_notify may follow

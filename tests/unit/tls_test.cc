@@ -156,6 +156,39 @@ TEST_F(TlsTest, CarriesLargeWritesBothWaysOverTls13WithAesGcm) {
   EXPECT_EQ(echoed, received);
 }
 
+// Write gathers its records and sends them in large writes, but everything is on
+// the socket when it returns: a reader that waits for it, with nobody writing
+// any more, gets every byte, and a single read returns many records' worth.
+TEST_F(TlsTest, EverythingWrittenIsSentBeforeWriteReturns) {
+  Handshaken h = Handshake(ServerConfig(), ClientConfig());
+  ASSERT_THAT(h.client, IsOk());
+  FERRY_ASSERT_OK(h.server);
+  const std::vector<uint8_t> header = RandomBytes(9, 6);
+  const std::vector<uint8_t> body = RandomBytes(40 * 1024 + 3, 7);  // three records, and a bit
+  FERRY_ASSERT_OK((*h.client)->Write(header, body));
+  h.server_stream->SetDeadline(Clock::now() + kGuard);
+  std::vector<uint8_t> received(header.size() + body.size());
+  FERRY_ASSERT_OK(ReadExactly(h.server_stream.get(), received));
+  EXPECT_TRUE(std::equal(header.begin(), header.end(), received.begin()));
+  EXPECT_TRUE(std::equal(body.begin(), body.end(), received.begin() + header.size()));
+  EXPECT_FALSE(h.server_stream->ReadReady());
+}
+
+// A Write that meets a closed connection, whether or not its records were
+// still gathered, fails as closed instead of waiting for room.
+TEST_F(TlsTest, WriteToAConnectionThePeerClosedFails) {
+  Handshaken h = Handshake(ServerConfig(), ClientConfig());
+  ASSERT_THAT(h.client, IsOk());
+  FERRY_ASSERT_OK(h.server);
+  h.server_stream.reset();  // close_notify, then the socket is closed
+  (*h.client)->SetDeadline(Clock::now() + kGuard);
+  const std::vector<uint8_t> body = RandomBytes(4 * 1024 * 1024, 8);
+  Status status;
+  // The first writes may still be taken by the socket's buffers; later ones cannot.
+  for (int i = 0; i < 8 && status.ok(); ++i) status = (*h.client)->Write(body, {});
+  EXPECT_THAT(status, StatusIs(StatusCode::kConnectionClosed));
+}
+
 // Bytes OpenSSL has already decrypted are ready even when the socket is empty.
 TEST_F(TlsTest, ReadReadyCountsDecryptedBytesNotYetRead) {
   Handshaken h = Handshake(ServerConfig(), ClientConfig());
