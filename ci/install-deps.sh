@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages ferry needs to build, test and fuzz.
+# Installs the Debian 12 packages ferry needs to build, test and fuzz, or, given
+# package names (ci/install-bench-peers.sh), those instead.
 #
 # Idempotent and quiet when nothing is missing: it asks dpkg which packages are
 # absent and only then runs apt-get (update + install). Runs as root (or through
@@ -13,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dpkg-dev groff-base
 )
+if (($# > 0)); then packages=("$@"); fi
+who=${FERRY_INSTALLER:-install-deps}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -23,20 +26,20 @@ for package in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present"
+  echo "$who: all ${#packages[@]} packages present"
   exit 0
 fi
 
 as_root=()
 if [[ "$(id -u)" -ne 0 ]]; then
   if ! command -v sudo >/dev/null; then
-    echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+    echo "$who: missing ${missing[*]}; run as root to install them" >&2
     exit 1
   fi
   as_root=(sudo -n)
 fi
 
-echo "install-deps: installing ${missing[*]}"
+echo "$who: installing ${missing[*]}"
 # Through env, because sudo does not pass the caller's environment on.
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" </dev/null

@@ -6,11 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "src/base/version.h"
@@ -38,6 +41,25 @@ inline std::string Arg(std::string_view name) {
   }
   out.push_back('"');
   return out;
+}
+
+// The hidden temporary a download into `dir` writes to, once it holds at least
+// one byte; empty if none appears before `timeout`. Lets a test interrupt a
+// download that has surely begun.
+inline std::filesystem::path WaitForNonEmptyPartFile(const std::filesystem::path& dir,
+                                                     std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.path().filename().string().find(".ferry-part.") != std::string::npos &&
+          entry.file_size(ec) > 0 && !ec) {
+        return entry.path();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return {};
 }
 
 class E2eTest : public ::testing::Test {

@@ -277,21 +277,6 @@ class FileSizeLimit {
   rlimit saved_{};
 };
 
-std::filesystem::path WaitForNonEmptyPartFile(const std::filesystem::path& dir) {
-  const auto deadline = std::chrono::steady_clock::now() + kGuard;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      if (entry.path().filename().string().find(".ferry-part.") != std::string::npos &&
-          entry.file_size(ec) > 0 && !ec) {
-        return entry.path();
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return {};
-}
-
 class ModesE2e : public E2eTest {
  protected:
   void SetUp() override {
@@ -546,7 +531,7 @@ class InterruptE2e : public ModesE2e {
     (*client)->CloseStdin();
     // The input is written only while pumped.
     EXPECT_TRUE((*client)->FinishInput(kGuard));
-    if (WaitForNonEmptyPartFile(local_).empty()) {
+    if (WaitForNonEmptyPartFile(local_, kGuard).empty()) {
       ADD_FAILURE() << "no download started";
       return (*client)->Wait(kGuard);
     }
@@ -603,7 +588,7 @@ TEST_F(ModesE2e, SecondCtrlCExitsAtOnce) {
                                        local_,
                                        {{"XDG_CONFIG_HOME", config_home_.string()}}});
   ASSERT_THAT(client, IsOk());
-  ASSERT_FALSE(WaitForNonEmptyPartFile(local_).empty()) << (*client)->Wait(kGuard);
+  ASSERT_FALSE(WaitForNonEmptyPartFile(local_, kGuard).empty()) << (*client)->Wait(kGuard);
   FERRY_ASSERT_OK((*client)->Signal(SIGINT));
   ASSERT_TRUE(staller.WaitForCancel()) << "the first Ctrl-C did not cancel";
   FERRY_ASSERT_OK((*client)->Signal(SIGINT));

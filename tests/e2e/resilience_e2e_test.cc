@@ -49,24 +49,6 @@ TEST_F(ResilienceE2e, ServerStoppedMidSessionMakesTheNextCommandsFailCleanly) {
   EXPECT_THAT(Lines(run.out), ElementsAre(ConnectedLine(), "5")) << run;
 }
 
-// The hidden temporary a download into `dir` writes to, once it holds at least
-// one byte; empty if none appears before `timeout`.
-std::filesystem::path WaitForNonEmptyPartFile(const std::filesystem::path& dir,
-                                              std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      if (entry.path().filename().string().find(".ferry-part.") != std::string::npos &&
-          entry.file_size(ec) > 0 && !ec) {
-        return entry.path();
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return {};
-}
-
 TEST_F(ResilienceE2e, ServerKilledDuringADownloadLeavesNothingUnderTheLocalName) {
   FERRY_ASSERT_OK(WriteRandomFile(root_ / "big.bin", 128 * kMiB, /*seed=*/42).status());
   auto client = StartClient(local_);
