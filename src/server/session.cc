@@ -580,6 +580,12 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
   reply.mutable_download_begin()->set_size(size);
   reply.mutable_download_begin()->set_mtime_unix_ns(file.info().mtime_unix_ns);
   reply.mutable_download_begin()->set_offset(start);
+  // A whole file in one chunk, with no frame waiting to be read (a Cancel is
+  // checked for as between chunks): DownloadBegin, the chunk and DownloadEnd go
+  // out in one write instead of three. The frames are the same.
+  if (start == 0 && size > 0 && size <= max_chunk_bytes_ && !reader_.HasInput()) {
+    return SendWholeDownload(file, reply, record->path);
+  }
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
 
   transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
@@ -631,6 +637,52 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
   reply.mutable_download_end()->set_xxh3_128(DigestToBytes(digest.Finish()));
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true, sent_bytes};
   return Outcome{Status::Ok(), false, sent_bytes};
+}
+
+Session::Outcome Session::SendWholeDownload(ReadableFile& file, v1::ServerMessage& begin,
+                                            const std::string& path) {
+  const uint64_t size = file.info().size;
+  transfer_buffer_.resize(size);
+  uint64_t offset = 0;
+  Status read;
+  while (offset < size && read.ok()) {
+    auto got = file.ReadAt(offset, std::span<uint8_t>(transfer_buffer_.data() + offset,
+                                                      static_cast<size_t>(size - offset)));
+    if (!got.ok()) {
+      read = got.status();
+    } else if (*got == 0) {
+      read = Status::Error(StatusCode::kIoError, "file shrank while it was being sent");
+    } else {
+      offset += *got;
+    }
+  }
+  if (!read.ok()) {
+    // As in the general path: DownloadBegin, then the Error as terminal reply.
+    if (const Status sent = Send(begin); !sent.ok()) return Outcome{sent, true};
+    return Fail(read, path);
+  }
+  const std::span<const uint8_t> data(transfer_buffer_.data(), static_cast<size_t>(size));
+  std::string out;
+  if (!EncodeFrame(begin, &out)) {
+    return Outcome{Status::Error(StatusCode::kInternal, "message too large to encode"), true};
+  }
+  const ChunkFrameHeader header = EncodeChunkFrameHeader(static_cast<uint32_t>(size));
+  out.append(reinterpret_cast<const char*>(header.bytes.data()), header.size);
+  out.append(reinterpret_cast<const char*>(data.data()), data.size());
+  v1::ServerMessage end;
+  end.mutable_download_end()->set_size(size);
+  end.mutable_download_end()->set_xxh3_128(DigestToBytes(DigestOf(data)));
+  std::string end_frame;
+  if (!EncodeFrame(end, &end_frame)) {
+    return Outcome{Status::Error(StatusCode::kInternal, "message too large to encode"), true};
+  }
+  out += end_frame;
+  if (const Status sent = stream_->Write(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+      !sent.ok()) {
+    return Outcome{sent, true, size};
+  }
+  return Outcome{Status::Ok(), false, size};
 }
 
 Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, RequestRecord* record) {

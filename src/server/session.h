@@ -114,6 +114,9 @@ class Session {
   Outcome ReceiveUpload(std::unique_ptr<PendingUpload> upload, const std::string& path,
                         uint64_t size, uint64_t offset, StreamingDigest* digest,
                         const std::string& resume_id);
+  // Sends a download whose file fits in one chunk (DownloadBegin `begin` is
+  // ready) as one write: begin, chunk, end.
+  Outcome SendWholeDownload(ReadableFile& file, v1::ServerMessage& begin, const std::string& path);
   // After an early upload error: consumes the rest of the data phase (R-UPLOAD-8).
   Outcome DiscardUploadData(Outcome early);
   // Between download chunks: true if the client asked to cancel. Another request
