@@ -90,9 +90,9 @@ bool Session::MayJoinGroup(uint64_t size) {
     return false;
   }
   if (group_open() && Clock::now() - group_started_ >= kMaxGroupDelay) return false;
-  // Only while the client's next frame is already here: a client that waits for
-  // this reply before it sends anything gets it at once (R-GROUP-3).
-  return reader_.HasInput();
+  // Only while the client's next frame is already here, whole: a client that
+  // waits for this reply before it sends anything gets it at once (R-GROUP-3).
+  return reader_.HasWholeFrame();
 }
 
 bool Session::GroupTouches(const Path& path) const {
@@ -109,7 +109,7 @@ bool Session::GroupTouches(const Path& path) const {
 Status Session::CommitGroupBeforeWaiting() {
   if (!group_open()) return Status::Ok();
   if (group_uploads_.size() < kMaxGroupUploads && group_bytes_ < kMaxGroupBytes &&
-      Clock::now() - group_started_ < kMaxGroupDelay && reader_.HasInput()) {
+      Clock::now() - group_started_ < kMaxGroupDelay && reader_.HasWholeFrame()) {
     return Status::Ok();
   }
   return CommitGroup();

@@ -102,5 +102,29 @@ TEST(SessionGroupCommitTest, AReplyIsNeverHeldWhileTheServerWaitsForInput) {
   EXPECT_THAT(fs.ReadFileForTest(Path::Parse("a").value()), IsOkAndHolds(std::string("a")));
 }
 
+// R-GROUP-3: the first bytes of the next frame are not the frame. A client
+// whose next frame is cut short (the rest waits for this reply) still gets the
+// reply: the server does not wait inside a frame with the group open.
+TEST(SessionGroupCommitTest, APartialNextFrameDoesNotHoldTheGroup) {
+  GroupRecordingFileSystem fs;
+  ClientScript next;
+  next.Upload("b", 1);
+  const std::string request = next.bytes();
+  ClientScript script;
+  script.Hello().Upload("a", 1).UploadData("a").Raw(request.substr(0, 3));
+  // Welcome, UploadReady(a), UploadDone(a).
+  script.AfterServerFrames(3).Raw(request.substr(3)).UploadData("b").Bye();
+  SessionOptions options;
+  options.idle_timeout = std::chrono::seconds(2);  // a hang guard only
+  options.transfer_timeout = std::chrono::seconds(2);
+  const SessionResult result = RunSessionExpectingFrames(script, &fs, options);
+  EXPECT_THAT(result.status, IsOk());
+  EXPECT_THAT(
+      result.Replies(),
+      ElementsAre(HasBody(v1::ServerMessage::kUploadReady), HasBody(v1::ServerMessage::kUploadDone),
+                  HasBody(v1::ServerMessage::kUploadReady), HasBody(v1::ServerMessage::kUploadDone),
+                  HasBody(v1::ServerMessage::kBye)));
+}
+
 }  // namespace
 }  // namespace ferry::testing
