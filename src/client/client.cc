@@ -1,6 +1,7 @@
 #include "src/client/client.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "src/codec/limits.h"
 #include "src/codec/wire_error.h"
@@ -448,6 +449,116 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
     return Break(ProtocolError("server confirmed different bytes than were sent"));
   }
   return TransferResult{size, local_digest, offset};
+}
+
+std::vector<StatusOr<TransferResult>> Client::UploadMany(std::span<const UploadItem> items,
+                                                         const TransferOptions& options) {
+  // Bounds on what is sent but not yet answered. The server's replies to them
+  // (UploadReady and UploadDone, a few dozen bytes each) always fit in the socket
+  // buffers, so the server never blocks writing while this client writes, and
+  // neither side can stall the other (the note of spec 5.6).
+  constexpr uint64_t kWindowBytes = uint64_t{1} << 20;
+  constexpr size_t kWindowUploads = 256;
+  constexpr uint64_t kFrameOverheadBytes = 64;  // request and UploadEnd frames, roughly
+  struct InFlight {
+    size_t index;
+    Digest digest;
+    bool ready = false;
+  };
+  std::vector<StatusOr<TransferResult>> results(
+      items.size(),
+      StatusOr<TransferResult>(Status::Error(StatusCode::kInternal, "upload not attempted")));
+  std::deque<InFlight> in_flight;
+  uint64_t outstanding_bytes = 0;
+  // Reads one reply and applies it to the oldest upload in flight.
+  const auto receive_one = [&]() -> Status {
+    InFlight& oldest = in_flight.front();
+    const UploadItem& item = items[oldest.index];
+    FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
+    bool finished = true;
+    if (!frame->is_chunk && frame->message.has_error()) {
+      // Terminal: an early error, or one in the data phase or at commit. The
+      // server discards the rest of the data phase, which was sent whole.
+      results[oldest.index] = FromWireError(frame->message.error());
+    } else if (!oldest.ready && !frame->is_chunk && frame->message.has_upload_ready()) {
+      if (frame->message.upload_ready().offset() != 0) {
+        return Break(ProtocolError("server resumed an upload that was not resumable"));
+      }
+      oldest.ready = true;
+      finished = false;
+    } else if (oldest.ready && !frame->is_chunk && frame->message.has_upload_done()) {
+      Digest confirmed;
+      const v1::UploadDone& done = frame->message.upload_done();
+      if (done.size() != item.size || !DigestFromBytes(done.xxh3_128(), &confirmed) ||
+          confirmed != oldest.digest) {
+        return Break(ProtocolError("server confirmed different bytes than were sent"));
+      }
+      results[oldest.index] = TransferResult{item.size, oldest.digest, 0};
+    } else {
+      return Break(ProtocolError("server sent an unexpected message during an upload"));
+    }
+    if (finished) {
+      outstanding_bytes -= item.size + kFrameOverheadBytes;
+      in_flight.pop_front();
+    }
+    return Status::Ok();
+  };
+  const auto drain = [&](size_t keep, uint64_t bytes_to_add) -> Status {
+    while (!in_flight.empty() &&
+           (in_flight.size() > keep || outstanding_bytes + bytes_to_add > kWindowBytes)) {
+      FERRY_RETURN_IF_ERROR(receive_one());
+    }
+    return Status::Ok();
+  };
+  Status connection;
+  const uint64_t max_chunk = welcome_.max_chunk_bytes();
+  size_t i = 0;
+  for (; i < items.size() && connection.ok(); ++i) {
+    const UploadItem& item = items[i];
+    if (item.size > max_chunk) {
+      // Several chunks: R-UPLOAD-3 asks to wait for UploadReady first.
+      connection = drain(0, 0);
+      if (connection.ok()) {
+        results[i] = Upload(item.remote, item.size, item.source, options);
+        if (!connected()) connection = NotConnected();
+      }
+      continue;
+    }
+    buffer_.resize(std::max<uint64_t>(item.size, 1));
+    auto got = item.source(std::span<uint8_t>(buffer_.data(), item.size));
+    if (!got.ok() || *got != item.size) {
+      results[i] = got.ok() ? Status::Error(StatusCode::kSizeMismatch,
+                                            "local file is shorter than when the upload began")
+                            : got.status();
+      continue;
+    }
+    connection = drain(kWindowUploads - 1, item.size + kFrameOverheadBytes);
+    if (!connection.ok()) break;  // this one was not sent
+    const std::span<const uint8_t> data(buffer_.data(), item.size);
+    InFlight sent{i, DigestOf(data)};
+    v1::ClientMessage message;
+    v1::UploadRequest* request = message.mutable_upload();
+    request->set_path(item.remote);
+    request->set_size(item.size);
+    request->set_overwrite(options.overwrite);
+    connection = Send(message);
+    if (connection.ok() && !data.empty()) {
+      if (Status written = writer_.WriteChunk(data); !written.ok()) connection = Break(written);
+    }
+    if (!connection.ok()) break;  // half sent: the connection is gone
+    message.mutable_upload_end()->set_size(item.size);
+    message.mutable_upload_end()->set_xxh3_128(DigestToBytes(sent.digest));
+    connection = Send(message);
+    in_flight.push_back(sent);
+    outstanding_bytes += item.size + kFrameOverheadBytes;
+  }
+  if (connection.ok()) connection = drain(0, 0);
+  if (!connection.ok()) {
+    for (const InFlight& lost : in_flight) results[lost.index] = connection;
+    // From the one that could not be sent (or was cut off) on.
+    for (size_t rest = i; rest < items.size(); ++rest) results[rest] = connection;
+  }
+  return results;
 }
 
 Status Client::Bye() {

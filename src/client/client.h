@@ -156,6 +156,23 @@ class Client {
   StatusOr<TransferResult> Upload(std::string_view remote, uint64_t size, const Source& source,
                                   const TransferOptions& options = {});
 
+  // Many uploads on this connection with requests pipelined (spec 5.6, R-UPLOAD-3),
+  // so that the server can commit them in groups (R-GROUP-1): each upload that
+  // fits in one chunk is sent whole (request, chunk, UploadEnd) without waiting,
+  // with a bounded number of bytes and uploads outstanding, while the replies are
+  // read in order. A larger file waits for the earlier ones and goes as Upload
+  // does. Each source is read before its request is sent. Of `options`, only
+  // `overwrite` applies. The results are in the order of `items`, each that
+  // upload's own. After a connection failure the remaining results are that
+  // failure; for those already sent the outcome is unknown (R-UPLOAD-18).
+  struct UploadItem {
+    std::string remote;
+    uint64_t size = 0;
+    Source source;
+  };
+  std::vector<StatusOr<TransferResult>> UploadMany(std::span<const UploadItem> items,
+                                                   const TransferOptions& options = {});
+
   // Says goodbye and closes the connection.
   Status Bye();
 

@@ -56,6 +56,31 @@ StatusOr<std::span<const uint8_t>> FrameReader::ReadFrame() {
 
 bool FrameReader::HasInput() { return end_ > begin_ || stream_->ReadReady(); }
 
+bool FrameReader::HasWholeFrame() {
+  while (true) {
+    size_t need = limits::kFrameHeaderBytes;
+    if (end_ - begin_ >= limits::kFrameHeaderBytes) {
+      const uint32_t length =
+          DecodeFrameLength(std::span<const uint8_t, 4>(buffer_.data() + begin_, 4));
+      // A bad length is an error ReadFrame reports at once.
+      if (length == 0 || length > max_frame_bytes_) return true;
+      need += length;
+      if (end_ - begin_ >= need) return true;
+    }
+    if (!stream_->ReadReady()) return false;
+    // Room for the rest of this frame, as Fill makes it; the length was checked.
+    if (buffer_.size() - begin_ < need) {
+      if (end_ > begin_) std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+      if (buffer_.size() < need) buffer_.resize(std::max(need, kInitialBufferBytes));
+    }
+    auto got = stream_->ReadSome(std::span<uint8_t>(buffer_).subspan(end_));
+    if (!got.ok()) return true;  // end of stream or an error: ReadFrame reports it
+    end_ += *got;
+  }
+}
+
 Status FrameWriter::Write(const google::protobuf::MessageLite& message) {
   if (!EncodeFrame(message, &buffer_)) {
     return Status::Error(StatusCode::kInternal, "message too large to encode");

@@ -36,6 +36,12 @@ class FrameReader {
   // ready: a read would not wait.
   bool HasInput();
 
+  // True if ReadFrame would not wait: a whole frame is buffered, or an error is
+  // ready to report. Reads what the stream has ready, without waiting, to find
+  // out. (HasInput is also true for the first bytes of a frame whose rest has
+  // not arrived.)
+  bool HasWholeFrame();
+
  private:
   // Ensures at least `n` bytes are buffered from begin_.
   Status Fill(size_t n, bool at_frame_boundary);

@@ -220,6 +220,20 @@ class FileSystem {
     kept.reset();
     return CreateUpload(path, options);
   }
+
+  // Group commit (spec R-GROUP-2): commits several uploads, all made by this
+  // file system, with each outcome exactly what uploads[i]->Commit() alone
+  // would give, in results[i] (results.size() == uploads.size()). The effect is
+  // that of committing them one after another in order (a later upload to the
+  // same target wins; a no-clobber one that finds an earlier one in place fails
+  // kAlreadyExists), and a crash at any moment leaves every target old or
+  // complete new: all files are flushed before any is moved into place, and
+  // each directory is flushed after the last move into it. An implementation
+  // may share its flushes between the uploads (one journal commit for all).
+  // This default commits them one by one.
+  virtual void CommitUploads(std::span<PendingUpload* const> uploads, std::span<Status> results) {
+    for (size_t i = 0; i < uploads.size(); ++i) results[i] = uploads[i]->Commit();
+  }
 };
 
 inline StatusOr<std::unique_ptr<KeptUpload>> PendingUpload::Keep() {

@@ -50,6 +50,9 @@ class PosixFileSystem : public FileSystem {
   StatusOr<std::unique_ptr<PendingUpload>> ResumeUpload(const Path& path,
                                                         const UploadOptions& options,
                                                         std::unique_ptr<KeptUpload> kept) override;
+  // Flushes every file (write-back started for all first), then moves them all,
+  // then flushes each directory once.
+  void CommitUploads(std::span<PendingUpload* const> uploads, std::span<Status> results) override;
 
  private:
   PosixFileSystem(UniqueFd root, bool have_openat2, PosixSyscalls* syscalls)

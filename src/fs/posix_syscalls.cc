@@ -21,6 +21,10 @@ int PosixSyscalls::Fallocate(int fd, int mode, off_t offset, off_t length) {
 
 int PosixSyscalls::Fsync(int fd) { return fsync(fd); }
 
+int PosixSyscalls::SyncFileRange(int fd, off_t offset, off_t length, unsigned flags) {
+  return sync_file_range(fd, offset, length, flags);
+}
+
 int PosixSyscalls::Rename(int old_dir, const char* old_name, int new_dir, const char* new_name,
                           unsigned flags) {
   if (flags == 0) return renameat(old_dir, old_name, new_dir, new_name);

@@ -5,12 +5,22 @@
 #include <thread>
 
 #include "src/base/digest.h"
+#include "src/codec/frame.h"
 #include "src/codec/wire_error.h"
 
 namespace ferry {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Bounds of a commit group (R-GROUP-3). With a client that pipelines small
+// uploads, the group's flushes cost about as much as one upload's; beyond a few
+// hundred files the renames and flushes dominate anyway. The byte bound keeps a
+// group from holding many files' worth of unflushed data, and the delay bound
+// caps how long the first reply is held while uploads keep arriving.
+constexpr size_t kMaxGroupUploads = 256;
+constexpr uint64_t kMaxGroupBytes = uint64_t{16} << 20;
+constexpr Clock::duration kMaxGroupDelay = std::chrono::milliseconds(20);
 
 bool IsBadRequest(StatusCode code) {
   return code == StatusCode::kMalformedMessage || code == StatusCode::kUnexpectedMessage ||
@@ -65,12 +75,107 @@ Session::Session(Stream* stream, FileSystem* fs, SessionOptions options, Request
       reader_(stream, limits::kHandshakeMaxFrameBytes),
       writer_(stream) {}
 
-Status Session::Send(const v1::ServerMessage& message) { return writer_.Write(message); }
+Status Session::Send(const v1::ServerMessage& message) {
+  if (!group_open()) return writer_.Write(message);
+  // Held behind the group's replies, so that every frame keeps request order
+  // (R-STATE-4).
+  HeldFrame held;
+  if (!EncodeFrame(message, &held.frame)) {
+    return Status::Error(StatusCode::kInternal, "message too large to encode");
+  }
+  held_frames_.push_back(std::move(held));
+  return Status::Ok();
+}
+
+bool Session::MayJoinGroup(uint64_t size) {
+  if (group_uploads_.size() >= kMaxGroupUploads || group_bytes_ + size > kMaxGroupBytes) {
+    return false;
+  }
+  if (group_open() && Clock::now() - group_started_ >= kMaxGroupDelay) return false;
+  // Only while the client's next frame is already here, whole: a client that
+  // waits for this reply before it sends anything gets it at once (R-GROUP-3).
+  return reader_.HasWholeFrame();
+}
+
+bool Session::GroupTouches(const Path& path) const {
+  const std::vector<std::string>& names = path.components();
+  for (const GroupedUpload& grouped : group_uploads_) {
+    const std::vector<std::string>& target = grouped.target.components();
+    if (target.size() <= names.size() && std::equal(target.begin(), target.end(), names.begin())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Status Session::CommitGroupBeforeWaiting() {
+  if (!group_open()) return Status::Ok();
+  if (group_uploads_.size() < kMaxGroupUploads && group_bytes_ < kMaxGroupBytes &&
+      Clock::now() - group_started_ < kMaxGroupDelay && reader_.HasWholeFrame()) {
+    return Status::Ok();
+  }
+  return CommitGroup();
+}
+
+Status Session::CommitGroup() {
+  if (!group_open()) return Status::Ok();
+  std::vector<PendingUpload*> uploads;
+  for (const GroupedUpload& grouped : group_uploads_) uploads.push_back(grouped.upload.get());
+  std::vector<Status> results(uploads.size());
+  fs_->CommitUploads(uploads, results);
+  // A failed upload's temporary is gone before its Error is sent (R-UPLOAD-14).
+  for (GroupedUpload& grouped : group_uploads_) grouped.upload.reset();
+  // Every held frame in order, in one write.
+  std::string out;
+  std::string frame;
+  Status encoded;
+  for (const HeldFrame& held : held_frames_) {
+    if (held.grouped < 0) {
+      out += held.frame;
+      continue;
+    }
+    const GroupedUpload& grouped = group_uploads_[static_cast<size_t>(held.grouped)];
+    const Status& result = results[static_cast<size_t>(held.grouped)];
+    v1::ServerMessage reply;
+    if (result.ok()) {
+      reply.mutable_upload_done()->set_size(grouped.size);
+      reply.mutable_upload_done()->set_xxh3_128(DigestToBytes(grouped.digest));
+    } else {
+      // A storage error, never a bad request: the budget is untouched (R-ERROR-10).
+      *reply.mutable_error() = ToWireError(result, grouped.wire_path, /*fatal=*/false);
+    }
+    if (!EncodeFrame(reply, &frame)) {
+      encoded = Status::Error(StatusCode::kInternal, "message too large to encode");
+      break;
+    }
+    out += frame;
+  }
+  Status sent = encoded;
+  if (sent.ok() && !out.empty()) {
+    sent = stream_->Write(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+  }
+  const auto now = Clock::now();
+  for (HeldRecord& held : held_records_) {
+    if (held.grouped >= 0) {
+      held.record.result = results[static_cast<size_t>(held.grouped)];
+      held.record.duration = now - held.start;
+    }
+    if (observer_ && !held.record.command.empty()) observer_(held.record);
+  }
+  group_uploads_.clear();
+  held_frames_.clear();
+  held_records_.clear();
+  group_bytes_ = 0;
+  return sent;
+}
 
 Session::Outcome Session::Fail(const Status& status, const std::string& path, bool close) {
   // The budget is applied here, where every error reply passes (R-ERROR-9).
   close = close || (IsBadRequest(status.code()) &&
                     consecutive_bad_requests_ + 1 >= limits::kMaxConsecutiveBadRequests);
+  // The replies before a fatal error go out before it (R-STATE-4).
+  if (close) CommitGroup().IgnoreError();
   v1::ServerMessage reply;
   *reply.mutable_error() = ToWireError(status, path, close);
   const Status sent = Send(reply);
@@ -95,6 +200,10 @@ Status Session::Run() {
     // The idle limit is a deadline for a whole request frame, so a client that
     // trickles bytes cannot stretch it (R-TIME-2). Replies are bounded by the
     // send-stall limit instead (R-TIME-4).
+    if (const Status committed = CommitGroupBeforeWaiting(); !committed.ok()) {
+      stream_->Shutdown();
+      return committed;
+    }
     stream_->SetIoTimeout(options_.idle_timeout);
     stream_->SetDeadline(Clock::now() + options_.idle_timeout);
     auto payload = NextRequest();
@@ -102,7 +211,12 @@ Status Session::Run() {
     stream_->SetIoTimeout(options_.transfer_timeout);
     if (!payload.ok()) {
       const Status status = payload.status();
-      if (status.code() == StatusCode::kConnectionClosed) return Status::Ok();  // client left
+      if (status.code() == StatusCode::kConnectionClosed) {
+        // Uploads whose UploadEnd was read are committed, whoever hears of it
+        // (R-DUR-2).
+        CommitGroup().IgnoreError();
+        return Status::Ok();  // client left
+      }
       Fail(status, "", /*close=*/true);
       stream_->Shutdown();
       return status;
@@ -118,10 +232,16 @@ Status Session::Run() {
     record.result = outcome.status;
     record.bytes = outcome.bytes;
     record.duration = Clock::now() - start;
-    if (observer_ && !record.command.empty()) observer_(record);
+    const bool bye = record.command == "bye";
+    if (group_open()) {
+      held_records_.push_back(HeldRecord{std::move(record), start, outcome.deferred});
+    } else if (observer_ && !record.command.empty()) {
+      observer_(record);
+    }
     if (outcome.close) {
+      CommitGroup().IgnoreError();
       stream_->Shutdown();
-      return record.command == "bye" ? Status::Ok() : outcome.status;
+      return bye ? Status::Ok() : outcome.status;
     }
   }
 }
@@ -259,7 +379,13 @@ StatusOr<std::span<const uint8_t>> Session::NextRequest() {
 }
 
 Session::Outcome Session::Dispatch(std::span<const uint8_t> payload, RequestRecord* record) {
-  if (const Status decoded = DecodeClientFrame(payload, &frame_); !decoded.ok()) {
+  const Status decoded = DecodeClientFrame(payload, &frame_);
+  // Only uploads join a group: anything else sees it committed (R-GROUP-4).
+  if (group_open() && !(decoded.ok() && !frame_.is_chunk &&
+                        frame_.message.body_case() == v1::ClientMessage::kUpload)) {
+    if (const Status committed = CommitGroup(); !committed.ok()) return Outcome{committed, true};
+  }
+  if (!decoded.ok()) {
     record->command = "invalid";
     return Fail(decoded, "");
   }
@@ -483,6 +609,12 @@ Session::Outcome Session::HandleDownload(const v1::ClientMessage& request, Reque
   reply.mutable_download_begin()->set_size(size);
   reply.mutable_download_begin()->set_mtime_unix_ns(file.info().mtime_unix_ns);
   reply.mutable_download_begin()->set_offset(start);
+  // A whole file in one chunk, with no frame waiting to be read (a Cancel is
+  // checked for as between chunks): DownloadBegin, the chunk and DownloadEnd go
+  // out in one write instead of three. The frames are the same.
+  if (start == 0 && size > 0 && size <= max_chunk_bytes_ && !reader_.HasInput()) {
+    return SendWholeDownload(file, reply, record->path);
+  }
   if (const Status sent = Send(reply); !sent.ok()) return Outcome{sent, true};
 
   transfer_buffer_.resize(std::min<uint64_t>(max_chunk_bytes_, std::max<uint64_t>(size, 1)));
@@ -605,6 +737,52 @@ Session::Outcome Session::HandleHash(const v1::ClientMessage& request, RequestRe
   return Outcome{};
 }
 
+Session::Outcome Session::SendWholeDownload(ReadableFile& file, v1::ServerMessage& begin,
+                                            const std::string& path) {
+  const uint64_t size = file.info().size;
+  transfer_buffer_.resize(size);
+  uint64_t offset = 0;
+  Status read;
+  while (offset < size && read.ok()) {
+    auto got = file.ReadAt(offset, std::span<uint8_t>(transfer_buffer_.data() + offset,
+                                                      static_cast<size_t>(size - offset)));
+    if (!got.ok()) {
+      read = got.status();
+    } else if (*got == 0) {
+      read = Status::Error(StatusCode::kIoError, "file shrank while it was being sent");
+    } else {
+      offset += *got;
+    }
+  }
+  if (!read.ok()) {
+    // As in the general path: DownloadBegin, then the Error as terminal reply.
+    if (const Status sent = Send(begin); !sent.ok()) return Outcome{sent, true};
+    return Fail(read, path);
+  }
+  const std::span<const uint8_t> data(transfer_buffer_.data(), static_cast<size_t>(size));
+  std::string out;
+  if (!EncodeFrame(begin, &out)) {
+    return Outcome{Status::Error(StatusCode::kInternal, "message too large to encode"), true};
+  }
+  const ChunkFrameHeader header = EncodeChunkFrameHeader(static_cast<uint32_t>(size));
+  out.append(reinterpret_cast<const char*>(header.bytes.data()), header.size);
+  out.append(reinterpret_cast<const char*>(data.data()), data.size());
+  v1::ServerMessage end;
+  end.mutable_download_end()->set_size(size);
+  end.mutable_download_end()->set_xxh3_128(DigestToBytes(DigestOf(data)));
+  std::string end_frame;
+  if (!EncodeFrame(end, &end_frame)) {
+    return Outcome{Status::Error(StatusCode::kInternal, "message too large to encode"), true};
+  }
+  out += end_frame;
+  if (const Status sent = stream_->Write(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+      !sent.ok()) {
+    return Outcome{sent, true, size};
+  }
+  return Outcome{Status::Ok(), false, size};
+}
+
 Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, RequestRecord* record) {
   const v1::UploadRequest& upload = request.upload();
   record->path = upload.path();
@@ -616,6 +794,10 @@ Session::Outcome Session::HandleUpload(const v1::ClientMessage& request, Request
   if (path->IsRoot()) {
     return DiscardUploadData(
         Fail(Status::Error(StatusCode::kInvalidPath, "cannot upload onto the root"), record->path));
+  }
+  // Its checks must see the earlier uploads to the same names in place (R-GROUP-4).
+  if (GroupTouches(*path)) {
+    if (const Status committed = CommitGroup(); !committed.ok()) return Outcome{committed, true};
   }
   // Sizes beyond off_t would turn negative in the filesystem calls (R-UPLOAD-4).
   if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
@@ -695,6 +877,10 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
     }
   };
   while (true) {
+    if (const Status committed = CommitGroupBeforeWaiting(); !committed.ok()) {
+      keep();
+      return Outcome{committed, true, received - offset};
+    }
     auto payload = reader_.ReadFrame();
     if (!payload.ok()) {
       keep();
@@ -746,6 +932,20 @@ Session::Outcome Session::ReceiveUpload(std::unique_ptr<PendingUpload> upload,
           return fail(Status::Error(StatusCode::kChecksumMismatch,
                                     "digest of received bytes does not match"));
         }
+        // Group commit (R-GROUP-1): the reply waits for the group's commit.
+        if (MayJoinGroup(size)) {
+          const int index = static_cast<int>(group_uploads_.size());
+          if (!group_open()) group_started_ = Clock::now();
+          group_uploads_.push_back(
+              GroupedUpload{std::move(upload), path, *Path::Parse(path), size, actual});
+          held_frames_.push_back(HeldFrame{std::string(), index});
+          group_bytes_ += size;
+          return Outcome{Status::Ok(), false, received - offset, true, index};
+        }
+        // Committed after the group, so that uploads keep their order (R-GROUP-2).
+        if (const Status committed = CommitGroup(); !committed.ok()) {
+          return Outcome{committed, true, received - offset};
+        }
         if (const Status committed = upload->Commit(); !committed.ok()) {
           return fail(committed);
         }
@@ -768,6 +968,9 @@ Session::Outcome Session::DiscardUploadData(Outcome early) {
   if (early.close) return early;
   DecodedFrame<v1::ClientMessage> frame;
   while (true) {
+    if (const Status committed = CommitGroupBeforeWaiting(); !committed.ok()) {
+      return Outcome{early.status, true};
+    }
     auto payload = reader_.ReadFrame();
     if (!payload.ok()) {
       if (payload.status().code() != StatusCode::kConnectionClosed) {

@@ -75,6 +75,9 @@ class Session {
     bool close = false;
     uint64_t bytes = 0;
     bool replied = true;  // false for frames that get no reply (Cancel in READY)
+    // An upload that joined the open group (R-GROUP-1): its index in
+    // group_uploads_; its terminal reply and result come with the group's commit.
+    int deferred = -1;
   };
   using Handler = Outcome (Session::*)(const v1::ClientMessage&, RequestRecord*);
   struct Route {
@@ -117,6 +120,9 @@ class Session {
   Outcome ReceiveUpload(std::unique_ptr<PendingUpload> upload, const std::string& path,
                         uint64_t size, uint64_t offset, StreamingDigest* digest,
                         const std::string& resume_id);
+  // Sends a download whose file fits in one chunk (DownloadBegin `begin` is
+  // ready) as one write: begin, chunk, end.
+  Outcome SendWholeDownload(ReadableFile& file, v1::ServerMessage& begin, const std::string& path);
   // After an early upload error: consumes the rest of the data phase (R-UPLOAD-8).
   Outcome DiscardUploadData(Outcome early);
   // Between download chunks: true if the client asked to cancel. Another request
@@ -125,6 +131,44 @@ class Session {
 
   // The next request payload: a held one first, otherwise from the stream.
   StatusOr<std::span<const uint8_t>> NextRequest();
+
+  // Group commit (spec R-GROUP-1 to R-GROUP-5). An upload whose UploadEnd
+  // passed its checks while the client's next frame is already readable joins
+  // the open group instead of committing at once; every frame the session sends
+  // meanwhile is held, in order. The group commits (FileSystem::CommitUploads)
+  // and its replies go out before any read that would wait, before any request
+  // other than an upload (or one to a path the group touches), before a fatal
+  // error, and when a bound is reached.
+  struct GroupedUpload {
+    std::unique_ptr<PendingUpload> upload;
+    std::string wire_path;  // as the client sent it, for Error.path
+    Path target;
+    uint64_t size = 0;
+    Digest digest;
+  };
+  // A frame held while a group is open: encoded, or (grouped >= 0) the terminal
+  // reply of group_uploads_[grouped], decided by the commit.
+  struct HeldFrame {
+    std::string frame;
+    int grouped = -1;
+  };
+  // A request's log record held with the group, so that the log keeps request order.
+  struct HeldRecord {
+    RequestRecord record;
+    std::chrono::steady_clock::time_point start;
+    int grouped = -1;
+  };
+  bool group_open() const { return !group_uploads_.empty(); }
+  // Whether an upload of `size` bytes whose UploadEnd just passed may join the group.
+  bool MayJoinGroup(uint64_t size);
+  // Whether `path` is a grouped target or lies beneath one: an upload to it must
+  // see the group committed, as if the uploads had been served one at a time.
+  bool GroupTouches(const Path& path) const;
+  // Commits the group and sends every held frame in order; a failure to send
+  // ends the connection. A no-op when no group is open.
+  Status CommitGroup();
+  // Before a read: commits the group unless the read will not wait (R-GROUP-3).
+  Status CommitGroupBeforeWaiting();
 
   Status Send(const v1::ServerMessage& message);
   // Sends an Error reply; its `fatal` flag is `close`.
@@ -143,6 +187,11 @@ class Session {
   std::string held_storage_;                 // backs the span NextRequest returns for it
   std::vector<uint8_t> transfer_buffer_;
   DecodedFrame<v1::ClientMessage> frame_;
+  std::vector<GroupedUpload> group_uploads_;
+  std::vector<HeldFrame> held_frames_;
+  std::vector<HeldRecord> held_records_;
+  uint64_t group_bytes_ = 0;
+  std::chrono::steady_clock::time_point group_started_;
 };
 
 }  // namespace ferry

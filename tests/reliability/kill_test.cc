@@ -138,20 +138,23 @@ class KillTest : public ::testing::Test {
   }
 
   // How many connections the server has logged as ended so far.
-  size_t Disconnects() const {
+  size_t Disconnects() const { return LogEvents("event=disconnect"); }
+
+  size_t LogEvents(std::string_view event) const {
     const std::string log = server_.Log();
     size_t count = 0;
-    for (size_t at = log.find("event=disconnect"); at != std::string::npos;
-         at = log.find("event=disconnect", at + 1)) {
+    for (size_t at = log.find(event); at != std::string::npos; at = log.find(event, at + 1)) {
       ++count;
     }
     return count;
   }
 
-  // Hang guard only: waits until more than `before` connections have ended.
+  // Hang guard only: waits until more than `before` connections have ended,
+  // and every connection the server has seen has ended: the end of an earlier
+  // check's connection, logged late, must not pass for the killed client's.
   bool WaitForDisconnectsAbove(size_t before) const {
     const auto deadline = steady_clock::now() + std::chrono::seconds(20);
-    while (Disconnects() <= before) {
+    while (Disconnects() <= before || Disconnects() < LogEvents("event=connect ")) {
       if (steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(milliseconds(1));
     }

@@ -189,6 +189,21 @@ TEST(PosixCommitFaultTest, EveryReadOfADownloadFailingIsReported) {
   }
 }
 
+// R-ERROR-6: a file that fits in one chunk is sent in one write (DownloadBegin,
+// chunk, DownloadEnd); its read failing still reaches the client as its code.
+TEST(PosixCommitFaultTest, AFailingReadOfAOneChunkDownloadIsReported) {
+  const std::string contents = Pattern(1000, 21);
+  for (const InjectedErrno& injected : kErrnos) {
+    SCOPED_TRACE("errno " + std::to_string(injected.err));
+    Disk disk(contents);
+    disk.syscalls().FailStep(1, injected.err);
+    EXPECT_THAT(disk.rig().Download("t.bin"), StatusIs(injected.code));
+    ASSERT_TRUE(disk.syscalls().fired());
+    CountFaults();
+    EXPECT_THAT(disk.rig().Download("t.bin"), IsOkAndHolds(contents));
+  }
+}
+
 // R-MKDIR-3: mkdir flushes the parent directory, and a failed flush is IO_ERROR
 // whatever the errno (the directory exists, its durability is unknown).
 TEST(PosixCommitFaultTest, MakeDirectoryWhoseParentFlushFailsIsAnIoError) {

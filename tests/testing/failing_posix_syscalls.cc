@@ -15,6 +15,8 @@ std::string_view SyscallName(Syscall call) {
       return "fallocate";
     case Syscall::kFsync:
       return "fsync";
+    case Syscall::kSyncFileRange:
+      return "sync_file_range";
     case Syscall::kRename:
       return "rename";
     case Syscall::kLink:
@@ -58,6 +60,11 @@ bool FailingPosixSyscalls::Fails(Syscall call) {
   fired_ = true;
   errno = fail_errno_;
   return true;
+}
+
+int FailingPosixSyscalls::SyncFileRange(int fd, off_t offset, off_t length, unsigned flags) {
+  if (Fails(Syscall::kSyncFileRange)) return -1;
+  return PosixSyscalls::SyncFileRange(fd, offset, length, flags);
 }
 
 ssize_t FailingPosixSyscalls::Pread(int fd, void* out, size_t size, off_t offset) {

@@ -17,7 +17,7 @@
 
 namespace ferry {
 
-enum class Syscall { kPread, kWrite, kFallocate, kFsync, kRename, kLink };
+enum class Syscall { kPread, kWrite, kFallocate, kFsync, kSyncFileRange, kRename, kLink };
 
 std::string_view SyscallName(Syscall call);
 
@@ -38,6 +38,7 @@ class FailingPosixSyscalls : public PosixSyscalls {
   ssize_t Write(int fd, const void* data, size_t size) override;
   int Fallocate(int fd, int mode, off_t offset, off_t length) override;
   int Fsync(int fd) override;
+  int SyncFileRange(int fd, off_t offset, off_t length, unsigned flags) override;
   int Rename(int old_dir, const char* old_name, int new_dir, const char* new_name,
              unsigned flags) override;
   int Link(int old_dir, const char* old_name, int new_dir, const char* new_name) override;
