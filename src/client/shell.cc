@@ -361,11 +361,13 @@ Status Shell::Ls(const Args& args) {
   return Status::Ok();
 }
 
-Status Shell::Rm(const Args& args) {
+Status Shell::Rm(const Args& args) { return EachPath(args, &Client::Remove); }
+
+Status Shell::EachPath(const Args& paths, Status (Client::*request)(std::string_view)) {
   Status result;
-  for (const std::string& path : args) {
-    if (Status removed = client_->Remove(path); !removed.ok()) {
-      const Status failed = ReportPath(removed, path);
+  for (const std::string& path : paths) {
+    if (Status done = (client_.get()->*request)(path); !done.ok()) {
+      const Status failed = ReportPath(done, path);
       if (result.ok()) result = failed;  // the first failure is the command's
     } else {
       output_.Done(JsonObject().Add("path", path), "");

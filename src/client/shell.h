@@ -130,6 +130,9 @@ class Shell {
   // Directory and file-system verbs (shell_commands_fs.cc).
   Status Mkdir(const Args& args);
   Status Rmdir(const Args& args);
+  // rm, mkdir, rmdir: `request` for each path, one result or error each; the
+  // first failure is the command's.
+  Status EachPath(const Args& paths, Status (Client::*request)(std::string_view));
   // The local side: the client process's own working directory.
   Status Lcd(const Args& args);
   Status Lpwd(const Args& args);

@@ -61,18 +61,7 @@ Status Shell::StatCommand(const Args& args) {
   return result;
 }
 
-Status Shell::Mkdir(const Args& args) {
-  Status result;
-  for (const std::string& path : args) {
-    if (Status made = client_->MakeDirectory(path); !made.ok()) {
-      const Status failed = ReportPath(made, path);
-      if (result.ok()) result = failed;  // the first failure is the command's
-    } else {
-      output_.Done(JsonObject().Add("path", path), "");
-    }
-  }
-  return result;
-}
+Status Shell::Mkdir(const Args& args) { return EachPath(args, &Client::MakeDirectory); }
 
 Status Shell::Lcd(const Args& args) {
   std::string dir;
@@ -100,17 +89,6 @@ Status Shell::Lpwd(const Args&) {
   return Status::Ok();
 }
 
-Status Shell::Rmdir(const Args& args) {
-  Status result;
-  for (const std::string& path : args) {
-    if (Status removed = client_->RemoveDirectory(path); !removed.ok()) {
-      const Status failed = ReportPath(removed, path);
-      if (result.ok()) result = failed;  // the first failure is the command's
-    } else {
-      output_.Done(JsonObject().Add("path", path), "");
-    }
-  }
-  return result;
-}
+Status Shell::Rmdir(const Args& args) { return EachPath(args, &Client::RemoveDirectory); }
 
 }  // namespace ferry

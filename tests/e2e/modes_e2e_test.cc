@@ -29,6 +29,7 @@
 #include "src/codec/messages.h"
 #include "src/net/socket.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/testing/file_size_limit.h"
 
 namespace ferry {
 namespace {
@@ -259,22 +260,6 @@ class StallingServer {
   bool cancelled_ = false;
   std::thread thread_;
   std::thread writer_;
-};
-
-// Sets this process's RLIMIT_FSIZE while it lives; a server started meanwhile
-// inherits it and answers NO_SPACE past it.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &saved_), 0);
-    rlimit limit = saved_;
-    limit.rlim_cur = bytes;
-    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
-  }
-  ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &saved_); }
-
- private:
-  rlimit saved_{};
 };
 
 class ModesE2e : public E2eTest {

@@ -20,6 +20,7 @@
 #include "tests/reliability/session_rig.h"
 #include "tests/reliability/tally.h"
 #include "tests/testing/failing_posix_syscalls.h"
+#include "tests/testing/file_size_limit.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -273,22 +274,6 @@ TEST(PosixCommitFaultTest, RenameWhoseMoveOrFlushFailsReportsIt) {
     CountFaults(3);
   }
 }
-
-// Sets this process's RLIMIT_FSIZE for as long as it lives; children started
-// meanwhile inherit it.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &saved_), 0);
-    rlimit limit = saved_;
-    limit.rlim_cur = bytes;
-    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
-  }
-  ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
 
 // R-DUR-3, R-UPLOAD-14: a real ferryd whose files may not grow past a limit
 // (RLIMIT_FSIZE). The kernel writes short up to the limit and then fails with
