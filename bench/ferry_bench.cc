@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "bench/bench_support.h"
+#include "bench/local_floors.h"
 #include "bench/peers.h"
 #include "bench/pipelined_session.h"
 #include "bench/tcp_baseline.h"
@@ -97,7 +98,7 @@ struct Row {
 // measurement fails is noted and left out of that scenario.
 struct PeerSeries {
   Peer* peer;
-  std::array<std::vector<double>, 3> values;
+  std::array<std::vector<double>, 5> values;
   bool failed = false;
 };
 
@@ -439,7 +440,8 @@ Status Bench::Upload() {
   std::vector<uint8_t> pattern(client->welcome().max_chunk_bytes() + 8);
   FillPattern(pattern, 7);
   const std::string disk_path = (root_ / "disk-baseline.bin").string();
-  std::vector<double> ferry, disk, commit, disk_fsync;
+  std::vector<double> ferry, disk, commit, disk_fsync, direct;
+  bool direct_supported = true;
   uint64_t peak_rss = 0;
   std::vector<PeerSeries> peers = NewPeerSeries();
   const fs::path peer_source = root_ / "big.bin";
@@ -454,6 +456,17 @@ Status Bench::Upload() {
       return Status::Ok();
     });
     FERRY_ASSIGN_OR_RETURN(DiskWrite dd, DiskWriteFsync(disk_path.c_str(), size, 1024 * 1024));
+    if (direct_supported) {
+      StatusOr<double> direct_seconds = DirectDiskWrite(disk_path, size, 1024 * 1024);
+      if (direct_seconds.ok()) {
+        if (i > 0) direct.push_back(Gbps(size, *direct_seconds));
+      } else if (direct_seconds.status().code() == StatusCode::kUnsupported) {
+        direct_supported = false;
+        Note("the disk's own bandwidth is not measured: this file system has no O_DIRECT");
+      } else {
+        return direct_seconds.status();
+      }
+    }
     uint64_t offset = 0;
     Clock::time_point last_chunk;
     TransferOptions options;
@@ -487,6 +500,24 @@ Status Bench::Upload() {
        Summarise(commit), "dd's fsync alone", Summarise(disk_fsync), "short", true});
   AddVersus("upload, peers' time includes an fsync after", "GB/s", Summarise(ferry), peers, 0, +1,
             [](const std::string& peer) { return peer == "vsftpd" ? ">= 2x" : "reported"; });
+  if (!direct.empty()) {
+    // No upload can be durable faster than the device writes: this row is the
+    // ceiling under every upload figure above, ferry's and the peers'.
+    const Summary ceiling = Summarise(direct);
+    Add({"  upload vs the disk's own bandwidth (O_DIRECT 1 MiB writes + fsync, no network)", "GB/s",
+         Summarise(ferry), "disk, page cache bypassed", ceiling, "reported", true});
+    for (const PeerSeries& one : peers) {
+      if (one.peer->name() != "vsftpd" || one.failed || one.values[0].empty()) continue;
+      const double wanted = 2 * Summarise(one.values[0]).median;
+      char text[200];
+      std::snprintf(text, sizeof(text),
+                    "2x vsftpd's durable upload is %.2f GB/s; this disk writes at most %.2f GB/s "
+                    "(%s)",
+                    wanted, ceiling.median,
+                    wanted > ceiling.median ? "above the disk's ceiling" : "within reach");
+      Note(text);
+    }
+  }
   char text[96];
   std::snprintf(text, sizeof(text), "server RSS peak while uploading: %.1f MiB", MiB(peak_rss));
   Note(text);
@@ -585,7 +616,7 @@ Status Bench::List() {
   };
   uint64_t peak_big = 0, peak_few = 0;
   const uint64_t idle = ResidentBytes(server_->pid());
-  std::vector<double> ferry, local;
+  std::vector<double> ferry, local, local_stat;
   std::vector<PeerSeries> peers = NewPeerSeries();
   for (int i = 0; i <= config_.repeats; ++i) {
     MeasurePeers(peers, [&](Peer& peer, PeerSeries& series) -> Status {
@@ -594,6 +625,11 @@ Status Bench::List() {
       return Status::Ok();
     });
     FERRY_ASSIGN_OR_RETURN(double ls_ms, ls());
+    int stat_entries = 0;
+    FERRY_ASSIGN_OR_RETURN(const double stat_ms, ListAndStat(big.string(), &stat_entries));
+    if (stat_entries != config_.list_entries) {
+      return Status::Error(StatusCode::kInternal, "the local listing is missing entries");
+    }
     double ms = 0;
     {
       RssSampler sampler(server_->pid());
@@ -613,9 +649,14 @@ Status Bench::List() {
     if (i == 0) continue;
     ferry.push_back(ms);
     local.push_back(ls_ms);
+    local_stat.push_back(stat_ms);
   }
   Add({"list " + std::to_string(config_.list_entries) + " entries", "ms", Summarise(ferry),
        "local ls -l", Summarise(local), "<= 3x", true});
+  // Every long listing, ferry's and the peers', stats each entry: this row is
+  // the floor under all of them.
+  Add({"  list vs readdir + lstat of each entry in one process (no network)", "ms",
+       Summarise(ferry), "readdir + lstat", Summarise(local_stat), "reported", true});
   AddVersus("list", "ms", Summarise(ferry), peers, 0, -1, [](const std::string& peer) {
     return peer == "vsftpd" ? ">= 3.33x (<= 0.3x the time)" : "reported";
   });
@@ -645,7 +686,9 @@ Status Bench::SmallFiles() {
   };
   const auto discard = [](std::span<const uint8_t>) { return Status::Ok(); };
   std::vector<PeerSeries> peers = NewPeerSeries();
-  std::vector<double> piped_both;
+  std::vector<double> piped_both, local_floor;
+  const fs::path floor_dir = work_ / "small-floor";
+  fs::create_directories(floor_dir);
   const fs::path peer_source = work_ / "small-source.bin";
   if (!peers.empty()) FERRY_RETURN_IF_ERROR(WriteFile(peer_source, config_.small_bytes, 11));
   for (const PeerSeries& one : peers) fs::create_directories(root_ / ("small-" + one.peer->name()));
@@ -658,9 +701,13 @@ Status Bench::SmallFiles() {
         series.values[0].push_back(result.upload_ms);
         series.values[1].push_back(result.download_ms);
         series.values[2].push_back(result.upload_ms + result.download_ms);
+        series.values[3].push_back(result.upload_ms + result.sync_ms);
+        series.values[4].push_back(result.upload_ms + result.sync_ms + result.download_ms);
       }
       return Status::Ok();
     });
+    FERRY_ASSIGN_OR_RETURN(const double floor_ms,
+                           DurableSmallFiles(floor_dir.string(), config_.small_files, data.size()));
     auto start = Clock::now();
     FERRY_RETURN_IF_ERROR(pipelined->UploadAll(names, data));
     const double up_ms = Seconds(start) * 1000;
@@ -682,6 +729,7 @@ Status Bench::SmallFiles() {
     piped_up.push_back(up_ms);
     piped_down.push_back(down_ms);
     piped_both.push_back(up_ms + down_ms);
+    local_floor.push_back(floor_ms);
     sequential_up.push_back(sequential_up_ms);
     sequential_down.push_back(sequential_down_ms);
   }
@@ -697,6 +745,15 @@ Status Bench::SmallFiles() {
   AddVersus(what + " up", "ms", Summarise(piped_up), peers, 0, -1, ten_times_vsftpd);
   AddVersus(what + " down", "ms", Summarise(piped_down), peers, 1, -1, ten_times_vsftpd);
   AddVersus(what + " up, then down", "ms", Summarise(piped_both), peers, 2, -1, ten_times_vsftpd);
+  // The peers do not sync small uploads; ferry makes each durable before it
+  // answers. Like for like: the peers' time plus an fsync of each file after.
+  const auto like_for_like = [](const std::string&) { return "reported"; };
+  AddVersus(what + " up, peers' time includes an fsync of each file after", "ms",
+            Summarise(piped_up), peers, 3, -1, like_for_like);
+  AddVersus(what + " up (peers + fsync of each), then down", "ms", Summarise(piped_both), peers, 4,
+            -1, like_for_like);
+  Add({"  " + what + " up vs the same files made durable locally, one at a time (no network)", "ms",
+       Summarise(piped_up), "write, fsync, rename each", Summarise(local_floor), "reported", true});
   return Status::Ok();
 }
 

@@ -249,13 +249,18 @@ StatusOr<Peer::SmallFiles> Peer::SmallFileRoundTrip(const std::string& dir, int 
     FERRY_ASSIGN_OR_RETURN(const double down, RunSftpBatch(gets));
     result.upload_ms = up * 1000;
     result.download_ms = down * 1000;
-    return result;
+  } else {
+    FERRY_ASSIGN_OR_RETURN(std::vector<double> ms, RunScript({"ftp-small", std::to_string(port_),
+                                                              dir, std::to_string(count), source}));
+    if (ms.size() != 2) return Status::Error(StatusCode::kInternal, "ftp-small printed no pair");
+    result.upload_ms = ms[0];
+    result.download_ms = ms[1];
   }
-  FERRY_ASSIGN_OR_RETURN(std::vector<double> ms, RunScript({"ftp-small", std::to_string(port_), dir,
-                                                            std::to_string(count), source}));
-  if (ms.size() != 2) return Status::Error(StatusCode::kInternal, "ftp-small printed no pair");
-  result.upload_ms = ms[0];
-  result.download_ms = ms[1];
+  const auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    FERRY_RETURN_IF_ERROR(SyncFile(environment_.root + "/" + dir + "/s" + std::to_string(i)));
+  }
+  result.sync_ms = SecondsSince(start) * 1000;
   return result;
 }
 

@@ -31,6 +31,9 @@ class Peer {
   struct SmallFiles {
     double upload_ms = 0;
     double download_ms = 0;
+    // The fsync of each uploaded file, after the round trip: what the peer's
+    // uploads would need to be durable, as ferry's are.
+    double sync_ms = 0;
   };
 
   ~Peer();
@@ -50,7 +53,7 @@ class Peer {
   // Milliseconds for one long listing of `dir`.
   StatusOr<double> ListMillis(const std::string& dir);
   // Uploads `source` as dir/s0 ... dir/s<count-1>, then downloads each, on one
-  // session (FTP: one data connection per file).
+  // session (FTP: one data connection per file); then fsyncs each uploaded file.
   StatusOr<SmallFiles> SmallFileRoundTrip(const std::string& dir, int count,
                                           const std::string& source);
   // One client per name, all started at once, each downloading its file:

@@ -151,6 +151,83 @@ TEST(GroupCommitFaultTest, EveryBarrierOfAGroupCommitFailingLeavesEachFileOldOrN
   }
 }
 
+// Twelve uploads, enough that the commit flushes their files side by side
+// (PosixFileSystem runs a large group's fsyncs on several threads); every
+// other one replaces an old file.
+Group LargeGroup() {
+  Group group;
+  group.names.clear();
+  group.old.clear();
+  group.fresh.clear();
+  for (int i = 0; i < 12; ++i) {
+    group.names.push_back("f" + std::to_string(i));
+    group.old.push_back(i % 2 == 0 ? std::optional<std::string>(Pattern(100 + i, i))
+                                   : std::nullopt);
+    group.fresh.push_back(Pattern(4096 + i, 40 + i));
+  }
+  return group;
+}
+
+// R-GROUP-2, R-UPLOAD-14: when a large group's file flushes run side by side
+// and one of them fails, which upload it was depends on the threads; but it is
+// exactly one, that upload gets the failure's code and keeps its old target,
+// and every other upload commits. No temporary is left.
+TEST(GroupCommitFaultTest, AFailingFlushAmongParallelFlushesFailsOnlyItsOwnUpload) {
+  const Group group = LargeGroup();
+  const size_t count = group.names.size();
+  const auto prepare = [&](const TempDir& dir) {
+    for (size_t i = 0; i < count; ++i) {
+      if (group.old[i]) {
+        FERRY_ASSERT_OK(dir.WriteFile(group.names[i], *group.old[i]));
+      }
+    }
+  };
+  std::vector<Syscall> steps;
+  {
+    TempDir dir;
+    prepare(dir);
+    FailingPosixSyscalls syscalls;
+    auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    syscalls.FailStep(0, 0);
+    for (const Status& result : CommitGroup(*fs, group)) EXPECT_THAT(result, IsOk());
+    steps = syscalls.Steps();
+  }
+  // Per upload: fallocate, write; then the group: write-backs started, file
+  // flushes, moves, one directory flush.
+  ASSERT_EQ(steps.size(), 5 * count + 1);
+  const size_t first_flush_step = 3 * count + 1;  // 1-based
+  for (size_t step = first_flush_step; step < first_flush_step + count; ++step) {
+    ASSERT_EQ(steps[step - 1], Syscall::kFsync);
+    const InjectedErrno& injected = kErrnos[step % std::size(kErrnos)];
+    SCOPED_TRACE("file flush at step " + std::to_string(step) + ", errno " +
+                 std::to_string(injected.err));
+    TempDir dir;
+    prepare(dir);
+    FailingPosixSyscalls syscalls;
+    auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+    syscalls.FailStep(step, injected.err);
+    const std::vector<Status> results = CommitGroup(*fs, group);
+    ASSERT_EQ(results.size(), count);
+    ASSERT_TRUE(syscalls.fired());
+    CountFaults();
+    size_t failed = 0;
+    for (size_t i = 0; i < count; ++i) {
+      SCOPED_TRACE(group.names[i]);
+      if (results[i].ok()) {
+        ExpectFile(dir, group.names[i], group.fresh[i]);
+        continue;
+      }
+      ++failed;
+      EXPECT_THAT(results[i], StatusIs(injected.code));
+      ExpectFile(dir, group.names[i], group.old[i]);
+    }
+    EXPECT_EQ(failed, 1u);
+    const size_t temporaries = TemporariesOnDisk(dir.path());
+    EXPECT_EQ(temporaries, 0u);
+    if (temporaries != 0) CountBytesLost(temporaries);
+  }
+}
+
 // R-GROUP-2, R-UPLOAD-12: a no-clobber target that appears while its upload is
 // in a group fails that upload alone with ALREADY_EXISTS, and the entry that
 // appeared is untouched; the others commit.

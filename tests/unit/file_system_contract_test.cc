@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -293,6 +296,73 @@ TYPED_TEST(FileSystemContractTest, ListSkipsEntriesRemovedWhileListing) {
     }
   }
   EXPECT_THAT((*stream)->Next(), IsOkAndHolds(std::nullopt));
+}
+
+// R-LIST-6: entries removed while a listing is under way may or may not
+// appear, the listing does not fail, and every other entry appears exactly
+// once. Enough entries that the names span several reads of the directory, so
+// removals land both in names already read and in names not yet read.
+TYPED_TEST(FileSystemContractTest, ListOfADirectoryShrinkingUnderneathShowsTheRestOnce) {
+  constexpr int kEntries = 2500;
+  this->traits_.AddDirectory("d");
+  for (int i = 0; i < kEntries; ++i) this->traits_.AddFile("d/e" + std::to_string(i), "");
+  StatusOr<std::unique_ptr<DirectoryStream>> stream = this->fs().OpenDirectory(P("d"));
+  ASSERT_THAT(stream, IsOk());
+  std::map<std::string, int> seen;
+  const StatusOr<std::optional<FileInfo>> first = (*stream)->Next();
+  ASSERT_THAT(first, IsOk());
+  ASSERT_TRUE(first->has_value());
+  ++seen[(*first)->name];
+  std::set<std::string> removed;
+  for (int i = 0; i < kEntries; i += 2) {
+    const std::string name = "e" + std::to_string(i);
+    if (name == (*first)->name) continue;
+    FERRY_ASSERT_OK(this->fs().Remove(P("d").Child(name)));
+    removed.insert(name);
+  }
+  while (true) {
+    const StatusOr<std::optional<FileInfo>> entry = (*stream)->Next();
+    ASSERT_THAT(entry, IsOk());
+    if (!entry->has_value()) break;
+    ++seen[(*entry)->name];
+  }
+  for (int i = 0; i < kEntries; ++i) {
+    const std::string name = "e" + std::to_string(i);
+    const int times = seen.contains(name) ? seen[name] : 0;
+    if (removed.contains(name)) {
+      EXPECT_LE(times, 1) << name;
+    } else {
+      EXPECT_EQ(times, 1) << name;
+    }
+  }
+  EXPECT_EQ(seen.size() - std::count_if(seen.begin(), seen.end(),
+                                        [&](const auto& e) { return removed.contains(e.first); }),
+            static_cast<size_t>(kEntries) - removed.size());
+}
+
+// R-LIST-3, R-LIST-5: a directory larger than any one read of it is listed whole,
+// each entry exactly once and described as Stat describes it.
+TYPED_TEST(FileSystemContractTest, ListOfALargeDirectoryShowsEveryEntryOnce) {
+  constexpr int kEntries = 3000;
+  this->traits_.AddDirectory("big");
+  for (int i = 0; i < kEntries; ++i) {
+    this->traits_.AddFile("big/f" + std::to_string(i),
+                          std::string(static_cast<size_t>(i % 97), 'x'));
+  }
+  this->traits_.AddDirectory("big/sub");
+  const std::vector<FileInfo> entries = this->List("big");
+  ASSERT_EQ(entries.size(), static_cast<size_t>(kEntries) + 1);
+  std::set<std::string> names;
+  for (const FileInfo& entry : entries) {
+    EXPECT_TRUE(names.insert(entry.name).second) << entry.name << " appears twice";
+    if (entry.name == "sub") {
+      EXPECT_EQ(entry.type, FileType::kDirectory);
+      continue;
+    }
+    const int i = std::stoi(entry.name.substr(1));
+    EXPECT_EQ(entry.type, FileType::kRegular) << entry.name;
+    EXPECT_EQ(entry.size, static_cast<uint64_t>(i % 97)) << entry.name;
+  }
 }
 
 // --- Remove -------------------------------------------------------------------
