@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "src/fs/unique_fd.h"
+#include "src/fs/write_behind.h"
 
 namespace ferry::bench {
 namespace {
@@ -29,31 +31,23 @@ Status Failed(const std::string& what) {
 
 }  // namespace
 
-StatusOr<double> DirectDiskWrite(const std::string& path, uint64_t bytes, size_t write_size) {
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0600));
-  if (fd.get() < 0) {
-    if (errno == EINVAL) return Status::Error(StatusCode::kUnsupported, "no O_DIRECT here");
-    return Failed("open " + path);
-  }
-  // O_DIRECT wants the buffer, the size and the offset aligned to the block size.
-  constexpr size_t kAlignment = 4096;
-  write_size = (write_size + kAlignment - 1) / kAlignment * kAlignment;
-  void* memory = nullptr;
-  if (posix_memalign(&memory, kAlignment, write_size) != 0) {
-    return Status::Error(StatusCode::kIoError, "out of memory");
-  }
-  const std::unique_ptr<void, decltype(&std::free)> buffer(memory, &std::free);
-  std::memset(memory, 0x5A, write_size);
+StatusOr<double> DurableWriteWithWriteBehind(const std::string& path, uint64_t bytes,
+                                             size_t write_size) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return Failed("open " + path);
+  const std::vector<uint8_t> buffer(write_size, 0x5A);
+  WriteBehind write_behind;
   const auto start = Clock::now();
   Status status = Status::Ok();
   for (uint64_t written = 0; written < bytes && status.ok();) {
-    const ssize_t n = write(fd.get(), memory, write_size);
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(write_size, bytes - written));
+    const ssize_t n = write(fd.get(), buffer.data(), want);
     if (n <= 0) {
-      status = errno == EINVAL ? Status::Error(StatusCode::kUnsupported, "no O_DIRECT here")
-                               : Failed("write " + path);
+      status = Failed("write " + path);
       break;
     }
     written += static_cast<uint64_t>(n);
+    status = write_behind.Wrote(fd.get(), static_cast<uint64_t>(n));
   }
   if (status.ok() && fsync(fd.get()) != 0) status = Failed("fsync " + path);
   const double seconds = MillisSince(start) / 1000;

@@ -13,11 +13,12 @@
 
 namespace ferry::bench {
 
-// Writes `bytes` to a new file at `path` with O_DIRECT, in writes of
-// `write_size`, then fsyncs it: the device's own write bandwidth, with the page
-// cache out of the way. Seconds. kUnsupported where the file system refuses
-// O_DIRECT (tmpfs). The file is removed afterwards.
-StatusOr<double> DirectDiskWrite(const std::string& path, uint64_t bytes, size_t write_size);
+// Writes `bytes` to a new file at `path` in writes of `write_size`, starting
+// write-back as it goes exactly as ferryd does (src/fs/write_behind.h), then
+// fsyncs it: the fastest durable write this disk and kernel give one file, with
+// no network and no digest. Seconds. The file is removed afterwards.
+StatusOr<double> DurableWriteWithWriteBehind(const std::string& path, uint64_t bytes,
+                                             size_t write_size);
 
 // Makes `count` files of `bytes` bytes in `dir` durable the way a careful
 // program does one at a time: write a temporary, fsync it, rename it into

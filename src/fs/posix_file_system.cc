@@ -313,8 +313,8 @@ class PosixPendingUpload : public PendingUpload {
     return Status::Ok();
   }
 
-  Status Move() {
-    FERRY_RETURN_IF_ERROR(overwrite_ ? MoveReplacing() : MoveNoReplace());
+  Status Move(bool defer_release = false) {
+    FERRY_RETURN_IF_ERROR(overwrite_ ? MoveReplacing(defer_release) : MoveNoReplace());
     temp_name_.clear();
     return Status::Ok();
   }
@@ -332,13 +332,22 @@ class PosixPendingUpload : public PendingUpload {
   // directory.
   Status Publish() {
     FERRY_RETURN_IF_ERROR(FlushFile());
-    FERRY_RETURN_IF_ERROR(Move());
+    FERRY_RETURN_IF_ERROR(Move(/*defer_release=*/true));
     return FlushDirectory(sys_, parent_.get());
   }
 
-  Status MoveReplacing() {
+  // With `defer_release`, the file being replaced stays open (O_PATH) until
+  // this upload is destroyed, which the session does after sending UploadDone:
+  // freeing a large file's blocks takes as long as writing a few hundred MiB,
+  // and the client need not wait for it. A group's files are small, and holding
+  // one descriptor per grouped upload is not worth it there.
+  Status MoveReplacing(bool defer_release) {
     const int dir = parent_.get();
+    if (defer_release) {
+      replaced_.reset(openat(dir, target_name_.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    }
     if (sys_->Rename(dir, temp_name_.c_str(), dir, target_name_.c_str(), 0) != 0) {
+      replaced_.reset();
       return ErrnoToStatus(errno, "commit");
     }
     return Status::Ok();
@@ -371,6 +380,7 @@ class PosixPendingUpload : public PendingUpload {
   const bool overwrite_;
   const uint64_t resumed_size_;
   WriteBehind write_behind_;
+  UniqueFd replaced_;  // the file this upload replaced, released with the upload
 };
 
 // Early errors for an upload to `name`; Commit decides atomically in the end.

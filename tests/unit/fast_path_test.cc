@@ -4,16 +4,19 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "src/base/digest.h"
 #include "src/fs/posix_file_system.h"
 #include "src/fs/write_behind.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace ferry {
@@ -46,6 +49,60 @@ TEST(WriteBehindUpload, ManyWindowsCommitExactlyTheBytesWritten) {
   std::ifstream in(dir.Path("big"), std::ios::binary);
   const std::string committed((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(DigestOf(Bytes(committed)), DigestOf(Bytes(content)));
+}
+
+// Descriptors of this process open on the inode `ino` of `dev` that no name
+// links to any more.
+int OpenUnlinkedDescriptors(dev_t dev, ino_t ino) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    struct stat st;
+    if (stat(entry.path().c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino &&
+        st.st_nlink == 0) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+// A replacing upload commits without freeing the replaced file's blocks: the
+// upload holds the old file until it is destroyed, which the session does after
+// UploadDone is sent, so the client does not wait for a large file to be freed.
+TEST(ReplacedFileRelease, TheReplacedFileIsFreedWithTheUploadNotByTheCommit) {
+  TempDir dir;
+  FERRY_ASSERT_OK(dir.WriteFile("target", Pattern(100000)));
+  struct stat old_file;
+  ASSERT_EQ(stat(dir.Path("target").c_str(), &old_file), 0);
+  auto fs = PosixFileSystem::Open(dir.path().string());
+  ASSERT_TRUE(fs.ok());
+  const std::string content = Pattern(5000);
+  auto upload = (*fs)->CreateUpload(*Path::Parse("target"), UploadOptions{content.size(), true});
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE((*upload)->Write(Bytes(content)).ok());
+  ASSERT_TRUE((*upload)->Commit().ok());
+  std::ifstream in(dir.Path("target"), std::ios::binary);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), content);
+  EXPECT_EQ(OpenUnlinkedDescriptors(old_file.st_dev, old_file.st_ino), 1);
+  upload->reset();
+  EXPECT_EQ(OpenUnlinkedDescriptors(old_file.st_dev, old_file.st_ino), 0);
+}
+
+// A new target replaces nothing, and a failed move releases what it held.
+TEST(ReplacedFileRelease, NothingIsHeldWithoutAReplacedFile) {
+  TempDir dir;
+  auto fs = PosixFileSystem::Open(dir.path().string());
+  ASSERT_TRUE(fs.ok());
+  const auto open_descriptors = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                         std::filesystem::directory_iterator());
+  };
+  auto upload = (*fs)->CreateUpload(*Path::Parse("fresh"), UploadOptions{3, true});
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE((*upload)->Write(Bytes("abc")).ok());
+  const auto before = open_descriptors();
+  ASSERT_TRUE((*upload)->Commit().ok());
+  // Commit closes the file and holds nothing new.
+  EXPECT_EQ(open_descriptors(), before - 1);
 }
 
 TEST(WriteBehind, FileSystemsThatCannotAreLeftToTheFsync) {
