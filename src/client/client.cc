@@ -492,12 +492,13 @@ Status Client::UploadMany(const NextUpload& next, const UploadResultFn& on_resul
   const auto receive_one = [&]() -> Status {
     InFlight& oldest = in_flight.front();
     FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
+    StatusOr<TransferResult> result = TransferResult{};
     if (!frame->is_chunk && frame->message.has_error()) {
       // Terminal: an early error, or one in the data phase or at commit. The
       // server discards the rest of the data phase, which was sent whole.
       // Later requests were sent since; the error answers this one.
       error_request_ = oldest.request;
-      on_result(FromWireError(frame->message.error()));
+      result = FromWireError(frame->message.error());
     } else if (!oldest.ready && !frame->is_chunk && frame->message.has_upload_ready()) {
       if (frame->message.upload_ready().offset() != 0) {
         return Break(ProtocolError("server resumed an upload that was not resumable"));
@@ -511,12 +512,14 @@ Status Client::UploadMany(const NextUpload& next, const UploadResultFn& on_resul
           confirmed != oldest.digest) {
         return Break(ProtocolError("server confirmed different bytes than were sent"));
       }
-      on_result(TransferResult{oldest.size, oldest.digest, 0});
+      result = TransferResult{oldest.size, oldest.digest, 0};
     } else {
       return Break(ProtocolError("server sent an unexpected message during an upload"));
     }
+    // Finished: out of the window before the caller hears of it.
     outstanding_bytes -= oldest.size + kFrameOverheadBytes;
     in_flight.pop_front();
+    on_result(result);
     return Status::Ok();
   };
   const auto drain = [&](size_t keep, uint64_t bytes_to_add) -> Status {

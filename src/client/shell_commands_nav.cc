@@ -288,15 +288,16 @@ Status Shell::Transfer(const Args& args, bool download) {
         }
       }
       UploadSteps(steps, force, resume, &tally).IgnoreError();  // in the tally
-    }
-    for (const std::string& source : download ? sources : Args{}) {
-      if (source.ends_with('/')) {
-        skip_directory(source);
-        continue;
+    } else {
+      for (const std::string& source : sources) {
+        if (source.ends_with('/')) {
+          skip_directory(source);
+          continue;
+        }
+        const std::string to = dir + "/" + RemoteBaseName(source);
+        const Status copied = CopyOne(download, source, to, force, resume, &tally);
+        if (copied.code() == StatusCode::kCancelled || !client_->connected()) break;
       }
-      const std::string to = dir + "/" + RemoteBaseName(source);
-      const Status copied = CopyOne(download, source, to, force, resume, &tally);
-      if (copied.code() == StatusCode::kCancelled || !client_->connected()) break;
     }
   }
   // The summary closes the per-file objects; in JSON it is one more object,

@@ -155,7 +155,7 @@ TEST_F(ClientUploadManyTest, StreamingResultsArriveWhileLaterUploadsAreStillToBe
 // A failure `next` reports (a local file that cannot be opened) is that
 // upload's result, in its place among the others, and nothing is sent for it.
 TEST_F(ClientUploadManyTest, StreamingLocalFailureIsItsUploadsResultInOrder) {
-  const std::vector<std::string> contents = {"one", "two", "three"};
+  const std::vector<std::string> contents = {"", "two", "three"};  // an empty file too
   size_t asked = 0;
   std::vector<StatusOr<TransferResult>> results;
   const Status ended = client_->UploadMany(
@@ -174,6 +174,7 @@ TEST_F(ClientUploadManyTest, StreamingLocalFailureIsItsUploadsResultInOrder) {
   EXPECT_THAT(results[1], StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(results[2], IsOk());
   EXPECT_THAT(results[3], IsOk());
+  EXPECT_THAT(Read("l0"), IsOkAndHolds(""));
   EXPECT_THAT(Read("l1"), StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(Read("l3"), IsOkAndHolds("three"));
 }
