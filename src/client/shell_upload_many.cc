@@ -2,13 +2,19 @@
 // with their requests pipelined through Client::UploadMany, so that the server
 // can commit them in groups (spec 7.6) instead of flushing once per file. What
 // the user sees is what one Put per file would show: the same lines and JSON
-// objects, in the same order, the same warnings, failures and exit codes.
+// objects, in the same order, the same warnings, failures and exit codes. Files
+// of one chunk or less have no progress bar (each goes in one write); a larger
+// one goes through Put, with its bar, as a single upload does.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "src/client/local_files.h"
 #include "src/client/shell.h"

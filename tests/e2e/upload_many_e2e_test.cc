@@ -203,11 +203,11 @@ TEST_F(UploadManyE2e, RecursiveUploadSendsManySmallFilesAndALargeOne) {
   EXPECT_THAT(Lines(run.out), Contains(StartsWith("uploaded 80 files, ")));
 }
 
-// A stand-in server that answers nothing until `hold` uploads have arrived
-// whole: a client that waited for each reply before it sent the next upload
-// would stall at the first one (and the hang guard would end the test). Then,
-// once released, it answers those in order, as ferryd would, and every later
-// upload at once, until the client says goodbye or leaves.
+// A stand-in server that answers nothing but the first directory an upload -r
+// makes until `hold` uploads have arrived whole: a client that waited for each reply before it sent
+// the next upload would stall at the first one (and the hang guard would end the test). Then, once
+// released, it answers those in order, as ferryd would, and every later upload at once, until the
+// client says goodbye or leaves.
 class HoldingServer {
  public:
   HoldingServer(int hold, bool release_at_once) : hold_(hold), released_(release_at_once) {
@@ -290,6 +290,13 @@ class HoldingServer {
         half_sent = true;
         continue;
       }
+      if (frame.message.has_make_directory() && held.empty()) {
+        // upload -r makes each directory before it fills it.
+        v1::ServerMessage made;
+        made.mutable_make_directory();
+        FERRY_RETURN_IF_ERROR(writer.Write(made));
+        continue;
+      }
       if (frame.message.has_bye()) {
         v1::ServerMessage bye;
         bye.mutable_bye();
@@ -344,6 +351,22 @@ TEST_F(UploadManyE2e, ManyFileUploadIsPipelined) {
   EXPECT_THAT(holding.Finish(), IsOkAndHolds(kFiles));
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_THAT(Lines(run.out), Contains(StartsWith("uploaded f049.txt -> f049.txt: ")));
+  EXPECT_THAT(Lines(run.out), Contains(StartsWith("uploaded 50 files, ")));
+}
+
+// upload -r pipelines the files of each directory the same way.
+TEST_F(UploadManyE2e, RecursiveUploadIsPipelined) {
+  constexpr int kFiles = 50;
+  std::filesystem::create_directories(local_ / "tree");
+  for (int i = 0; i < kFiles; ++i) {
+    FERRY_ASSERT_OK(WriteFile(local_ / "tree" / Numbered(i), ContentOf(i)));
+  }
+  HoldingServer holding(kFiles, /*release_at_once=*/true);
+  const ProcessResult run = RunScript("connme " + holding.address() + "\nupload -r tree\nbyebye\n",
+                                      {.timeout = std::chrono::seconds(90)});
+  EXPECT_THAT(holding.Finish(), IsOkAndHolds(kFiles));
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(Lines(run.out), Contains(StartsWith("uploaded tree/f049.txt -> tree/f049.txt: ")));
   EXPECT_THAT(Lines(run.out), Contains(StartsWith("uploaded 50 files, ")));
 }
 
