@@ -124,7 +124,11 @@ Status Client::Break(Status status) {
 
 Status Client::Send(const v1::ClientMessage& message) {
   if (!stream_) return NotConnected();
-  if (!message.has_hello() && !message.has_cancel()) ++requests_sent_;
+  // UploadEnd, like Cancel and the chunks, belongs to its upload's data phase:
+  // the server logs it as part of that request.
+  if (!message.has_hello() && !message.has_cancel() && !message.has_upload_end()) {
+    ++requests_sent_;
+  }
   if (Status sent = writer_.Write(message); !sent.ok()) return Break(sent);
   return Status::Ok();
 }
@@ -453,6 +457,22 @@ StatusOr<TransferResult> Client::Upload(std::string_view remote, uint64_t size,
 
 std::vector<StatusOr<TransferResult>> Client::UploadMany(std::span<const UploadItem> items,
                                                          const TransferOptions& options) {
+  std::vector<StatusOr<TransferResult>> results;
+  size_t asked = 0;
+  const Status ended = UploadMany(
+      [&]() -> std::optional<StatusOr<UploadItem>> {
+        if (asked == items.size()) return std::nullopt;
+        return StatusOr<UploadItem>(items[asked++]);
+      },
+      [&](const StatusOr<TransferResult>& result) { results.push_back(result); }, options);
+  // The uploads never asked for share the reason the run ended early (a
+  // cancel, or the connection lost); a run that ended well asked for them all.
+  while (results.size() < items.size()) results.push_back(ended);
+  return results;
+}
+
+Status Client::UploadMany(const NextUpload& next, const UploadResultFn& on_result,
+                          const TransferOptions& options) {
   // Bounds on what is sent but not yet answered. The server's replies to them
   // (UploadReady and UploadDone, a few dozen bytes each) always fit in the socket
   // buffers, so the server never blocks writing while this client writes, and
@@ -461,46 +481,45 @@ std::vector<StatusOr<TransferResult>> Client::UploadMany(std::span<const UploadI
   constexpr size_t kWindowUploads = 256;
   constexpr uint64_t kFrameOverheadBytes = 64;  // request and UploadEnd frames, roughly
   struct InFlight {
-    size_t index;
+    uint64_t size;
     Digest digest;
+    uint64_t request;  // its UploadRequest's number, for the error it may get
     bool ready = false;
   };
-  std::vector<StatusOr<TransferResult>> results(
-      items.size(),
-      StatusOr<TransferResult>(Status::Error(StatusCode::kInternal, "upload not attempted")));
   std::deque<InFlight> in_flight;
   uint64_t outstanding_bytes = 0;
   // Reads one reply and applies it to the oldest upload in flight.
   const auto receive_one = [&]() -> Status {
     InFlight& oldest = in_flight.front();
-    const UploadItem& item = items[oldest.index];
     FERRY_ASSIGN_OR_RETURN(const DecodedFrame<v1::ServerMessage>* frame, Receive());
-    bool finished = true;
+    StatusOr<TransferResult> result = TransferResult{};
     if (!frame->is_chunk && frame->message.has_error()) {
       // Terminal: an early error, or one in the data phase or at commit. The
       // server discards the rest of the data phase, which was sent whole.
-      results[oldest.index] = FromWireError(frame->message.error());
+      // Later requests were sent since; the error answers this one.
+      error_request_ = oldest.request;
+      result = FromWireError(frame->message.error());
     } else if (!oldest.ready && !frame->is_chunk && frame->message.has_upload_ready()) {
       if (frame->message.upload_ready().offset() != 0) {
         return Break(ProtocolError("server resumed an upload that was not resumable"));
       }
       oldest.ready = true;
-      finished = false;
+      return Status::Ok();
     } else if (oldest.ready && !frame->is_chunk && frame->message.has_upload_done()) {
       Digest confirmed;
       const v1::UploadDone& done = frame->message.upload_done();
-      if (done.size() != item.size || !DigestFromBytes(done.xxh3_128(), &confirmed) ||
+      if (done.size() != oldest.size || !DigestFromBytes(done.xxh3_128(), &confirmed) ||
           confirmed != oldest.digest) {
         return Break(ProtocolError("server confirmed different bytes than were sent"));
       }
-      results[oldest.index] = TransferResult{item.size, oldest.digest, 0};
+      result = TransferResult{oldest.size, oldest.digest, 0};
     } else {
       return Break(ProtocolError("server sent an unexpected message during an upload"));
     }
-    if (finished) {
-      outstanding_bytes -= item.size + kFrameOverheadBytes;
-      in_flight.pop_front();
-    }
+    // Finished: out of the window before the caller hears of it.
+    outstanding_bytes -= oldest.size + kFrameOverheadBytes;
+    in_flight.pop_front();
+    on_result(result);
     return Status::Ok();
   };
   const auto drain = [&](size_t keep, uint64_t bytes_to_add) -> Status {
@@ -510,55 +529,80 @@ std::vector<StatusOr<TransferResult>> Client::UploadMany(std::span<const UploadI
     }
     return Status::Ok();
   };
-  Status connection;
+  // The connection failed: every upload in flight shares the failure, in order,
+  // and so do `unsent` more that were asked for but not sent.
+  const auto lose = [&](const Status& failure, size_t unsent = 0) {
+    for (size_t n = in_flight.size() + unsent; n > 0; --n) on_result(failure);
+    in_flight.clear();
+    return failure;
+  };
+  // A result known here, before anything of its upload was sent, waits for the
+  // earlier uploads' results so that every result arrives in order.
+  const auto settle = [&](const StatusOr<TransferResult>& result) {
+    if (Status drained = drain(0, 0); !drained.ok()) return lose(drained, 1);
+    on_result(result);
+    return Status::Ok();
+  };
+  TransferOptions large;
+  large.overwrite = options.overwrite;
+  large.progress = options.progress;
+  large.cancel = options.cancel;
   const uint64_t max_chunk = welcome_.max_chunk_bytes();
-  size_t i = 0;
-  for (; i < items.size() && connection.ok(); ++i) {
-    const UploadItem& item = items[i];
+  while (true) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      // Nothing is half sent: those in flight are answered, the rest not asked for.
+      if (Status drained = drain(0, 0); !drained.ok()) return lose(drained);
+      return Status::Error(StatusCode::kCancelled, "upload cancelled");
+    }
+    std::optional<StatusOr<UploadItem>> got = next();
+    if (!got.has_value()) break;
+    if (!got->ok()) {
+      FERRY_RETURN_IF_ERROR(settle(got->status()));
+      continue;
+    }
+    const UploadItem& item = **got;
     if (item.size > max_chunk) {
       // Several chunks: R-UPLOAD-3 asks to wait for UploadReady first.
-      connection = drain(0, 0);
-      if (connection.ok()) {
-        results[i] = Upload(item.remote, item.size, item.source, options);
-        if (!connected()) connection = NotConnected();
-      }
+      if (Status drained = drain(0, 0); !drained.ok()) return lose(drained, 1);
+      const StatusOr<TransferResult> result = Upload(item.remote, item.size, item.source, large);
+      on_result(result);
+      if (!connected()) return result.ok() ? NotConnected() : result.status();
       continue;
     }
     buffer_.resize(std::max<uint64_t>(item.size, 1));
-    auto got = item.source(std::span<uint8_t>(buffer_.data(), item.size));
-    if (!got.ok() || *got != item.size) {
-      results[i] = got.ok() ? Status::Error(StatusCode::kSizeMismatch,
-                                            "local file is shorter than when the upload began")
-                            : got.status();
+    auto read = item.source(std::span<uint8_t>(buffer_.data(), item.size));
+    if (!read.ok() || *read != item.size) {
+      FERRY_RETURN_IF_ERROR(
+          settle(read.ok() ? Status::Error(StatusCode::kSizeMismatch,
+                                           "local file is shorter than when the upload began")
+                           : read.status()));
       continue;
     }
-    connection = drain(kWindowUploads - 1, item.size + kFrameOverheadBytes);
-    if (!connection.ok()) break;  // this one was not sent
+    if (Status drained = drain(kWindowUploads - 1, item.size + kFrameOverheadBytes);
+        !drained.ok()) {
+      return lose(drained, 1);  // this one was not sent
+    }
     const std::span<const uint8_t> data(buffer_.data(), item.size);
-    InFlight sent{i, DigestOf(data)};
     v1::ClientMessage message;
     v1::UploadRequest* request = message.mutable_upload();
     request->set_path(item.remote);
     request->set_size(item.size);
     request->set_overwrite(options.overwrite);
-    connection = Send(message);
-    if (connection.ok() && !data.empty()) {
-      if (Status written = writer_.WriteChunk(data); !written.ok()) connection = Break(written);
-    }
-    if (!connection.ok()) break;  // half sent: the connection is gone
-    message.mutable_upload_end()->set_size(item.size);
-    message.mutable_upload_end()->set_xxh3_128(DigestToBytes(sent.digest));
-    connection = Send(message);
-    in_flight.push_back(sent);
+    Status sent = Send(message);
+    in_flight.push_back(InFlight{item.size, DigestOf(data), requests_sent_});
     outstanding_bytes += item.size + kFrameOverheadBytes;
+    if (sent.ok() && !data.empty()) {
+      if (Status written = writer_.WriteChunk(data); !written.ok()) sent = Break(written);
+    }
+    if (sent.ok()) {
+      message.mutable_upload_end()->set_size(item.size);
+      message.mutable_upload_end()->set_xxh3_128(DigestToBytes(in_flight.back().digest));
+      sent = Send(message);
+    }
+    if (!sent.ok()) return lose(sent);  // half sent: the connection is gone
   }
-  if (connection.ok()) connection = drain(0, 0);
-  if (!connection.ok()) {
-    for (const InFlight& lost : in_flight) results[lost.index] = connection;
-    // From the one that could not be sent (or was cut off) on.
-    for (size_t rest = i; rest < items.size(); ++rest) results[rest] = connection;
-  }
-  return results;
+  if (Status drained = drain(0, 0); !drained.ok()) return lose(drained);
+  return Status::Ok();
 }
 
 Status Client::Bye() {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -161,10 +162,12 @@ class Client {
   // fits in one chunk is sent whole (request, chunk, UploadEnd) without waiting,
   // with a bounded number of bytes and uploads outstanding, while the replies are
   // read in order. A larger file waits for the earlier ones and goes as Upload
-  // does. Each source is read before its request is sent. Of `options`, only
-  // `overwrite` applies. The results are in the order of `items`, each that
-  // upload's own. After a connection failure the remaining results are that
-  // failure; for those already sent the outcome is unknown (R-UPLOAD-18).
+  // does. Each source is read before its request is sent. Of `options`,
+  // `overwrite` applies to all, `progress` to the larger files, and `cancel` as
+  // the streaming form below says (the uploads not sent get kCancelled). The
+  // results are in the order of `items`, each that upload's own. After a
+  // connection failure the remaining results are that failure; for those
+  // already sent the outcome is unknown (R-UPLOAD-18).
   struct UploadItem {
     std::string remote;
     uint64_t size = 0;
@@ -172,6 +175,22 @@ class Client {
   };
   std::vector<StatusOr<TransferResult>> UploadMany(std::span<const UploadItem> items,
                                                    const TransferOptions& options = {});
+
+  // The same with the uploads asked for one at a time, each only when its turn
+  // comes (just before it is sent), so that a caller opens a local file only
+  // then and holds one open at a time. `next` returns the next upload; or an
+  // error found before anything was sent (its file could not be opened), which
+  // becomes that upload's result; or nullopt when there are no more.
+  // `on_result` hears every upload's result, in order, as soon as it is known,
+  // so a caller can report while later uploads are still on the way. Once
+  // `options.cancel` is true no further upload is asked for; those already sent
+  // were sent whole and are answered as usual, so nothing is left half sent, and
+  // the call returns kCancelled. Otherwise it returns OK, or the connection's
+  // failure, which is then also the result of every upload in flight.
+  using NextUpload = std::function<std::optional<StatusOr<UploadItem>>()>;
+  using UploadResultFn = std::function<void(const StatusOr<TransferResult>&)>;
+  Status UploadMany(const NextUpload& next, const UploadResultFn& on_result,
+                    const TransferOptions& options = {});
 
   // Says goodbye and closes the connection.
   Status Bye();
@@ -199,8 +218,8 @@ class Client {
   Status CancelDownload();
 
   std::unique_ptr<Stream> stream_;
-  // Requests sent on this connection: every message after Hello but Cancel,
-  // which belongs to the transfer it ends; and which one the last error answered.
+  // Requests sent on this connection: every message after Hello but Cancel and
+  // UploadEnd, which belong to their transfer; and which one the last error answered.
   uint64_t requests_sent_ = 0;
   uint64_t error_request_ = 0;
   FrameReader reader_;

@@ -159,6 +159,23 @@ class Shell {
   // local file for a download, the remote path for an upload.
   Status CopyOne(bool download, const std::string& from, const std::string& to, bool force,
                  bool resume, TreeTally* tally);
+  // many-file upload (pipelined through Client::UploadMany, shell_upload_many.cc):
+  // One step of a many-file upload, in output order: a local file to send to
+  // `remote`, or a `note` (a warning, an error found while planning) printed at
+  // its turn among the files' results.
+  struct UploadStep {
+    std::string local;
+    std::string remote;
+    std::function<void()> note;
+  };
+  class PipelinedUpload;  // one UploadSteps run
+  // Uploads the steps' files with their requests pipelined, so that the server
+  // can commit them in groups (spec 7.6), each reported and counted in `tally`
+  // as CopyOne would; files larger than one chunk, and all with `resume`, go
+  // through CopyOne. Returns kCancelled after Ctrl-C, the failure that closed
+  // the connection, or else OK (each file's failure is in the tally).
+  Status UploadSteps(const std::vector<UploadStep>& steps, bool force, bool resume,
+                     TreeTally* tally);
   // Resolves each remote argument against remote_cwd_ and expands unquoted
   // wildcards, as command's arg_kinds say; `flags` leading words are flags.
   StatusOr<Args> PrepareArguments(const Command& command, const std::vector<CommandWord>& words,

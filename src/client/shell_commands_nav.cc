@@ -18,23 +18,12 @@
 #include "src/client/local_files.h"
 #include "src/client/remote_path.h"
 #include "src/client/shell.h"
+#include "src/client/shell_tree_tally.h"
 #include "src/client/time_text.h"
 #include "src/fs/errno_status.h"
 #include "src/fs/path.h"
 
 namespace ferry {
-
-struct Shell::TreeTally {
-  uint64_t files = 0;  // copied
-  uint64_t bytes = 0;  // in the files copied
-  uint64_t failed = 0;
-  Status first_failure;
-
-  void Fail(const Status& status) {
-    ++failed;
-    if (first_failure.ok()) first_failure = status;
-  }
-};
 
 namespace {
 
@@ -252,6 +241,9 @@ Status Shell::Transfer(const Args& args, bool download) {
                   "-r and -a do not go together");
   }
   TreeTally tally;
+  // A many-file upload polls Ctrl-C across all its files (a single one clears
+  // the flag as it starts): one typed before this command is not for it.
+  if (!download && options_.interrupt != nullptr) options_.interrupt->store(false);
   if (Has(flags, 'r')) {
     for (const std::string& source : sources) {
       if (download) {
@@ -259,7 +251,9 @@ Status Shell::Transfer(const Args& args, bool download) {
       } else {
         UploadTree(source, target, force, &tally).IgnoreError();
       }
-      if (tally.first_failure.code() == StatusCode::kCancelled) break;
+      if (tally.first_failure.code() == StatusCode::kCancelled || (!download && interrupted())) {
+        break;
+      }
     }
   } else {
     // Several files go into a directory, each keeping its name.
@@ -277,19 +271,33 @@ Status Shell::Transfer(const Args& args, bool download) {
             Status::Error(StatusCode::kNotADirectory, "several files need a directory"), dir);
       }
     }
-    for (const std::string& source : sources) {
-      // As sftp does, a wildcard's directories are passed over without -r.
-      if (download ? source.ends_with('/') : IsLocalDirectory(source)) {
-        output_.Warning("directory-skipped",
-                        "skipped a directory (-r copies directories): " + QuoteForDisplay(source),
-                        JsonObject().Add("path", source));
-        continue;
+    // As sftp does, a wildcard's directories are passed over without -r.
+    const auto skip_directory = [this](const std::string& source) {
+      output_.Warning("directory-skipped",
+                      "skipped a directory (-r copies directories): " + QuoteForDisplay(source),
+                      JsonObject().Add("path", source));
+    };
+    if (!download) {
+      std::vector<UploadStep> steps;
+      for (const std::string& source : sources) {
+        if (IsLocalDirectory(source)) {
+          steps.push_back({.note = [skip_directory, source] { skip_directory(source); }});
+        } else {
+          steps.push_back(
+              {source, JoinRemotePath(dir, std::filesystem::path(source).filename().string())});
+        }
       }
-      const std::string name =
-          download ? RemoteBaseName(source) : std::filesystem::path(source).filename().string();
-      const std::string to = download ? dir + "/" + name : JoinRemotePath(dir, name);
-      const Status copied = CopyOne(download, source, to, force, resume, &tally);
-      if (copied.code() == StatusCode::kCancelled || !client_->connected()) break;
+      UploadSteps(steps, force, resume, &tally).IgnoreError();  // in the tally
+    } else {
+      for (const std::string& source : sources) {
+        if (source.ends_with('/')) {
+          skip_directory(source);
+          continue;
+        }
+        const std::string to = dir + "/" + RemoteBaseName(source);
+        const Status copied = CopyOne(download, source, to, force, resume, &tally);
+        if (copied.code() == StatusCode::kCancelled || !client_->connected()) break;
+      }
     }
   }
   // The summary closes the per-file objects; in JSON it is one more object,
@@ -423,7 +431,8 @@ Status Shell::UploadTree(const std::string& local, const std::string& target, bo
     return CopyOne(/*download=*/false, local, remote_top, force, /*resume=*/false, tally);
   }
   std::vector<std::pair<std::filesystem::path, std::string>> pending = {{local, remote_top}};
-  while (!pending.empty() && client_->connected()) {
+  // After Ctrl-C no more directories are made either.
+  while (!pending.empty() && client_->connected() && !interrupted()) {
     auto [local_dir, dir] = std::move(pending.back());
     pending.pop_back();
     if (Status made = client_->MakeDirectory(dir); !made.ok()) {
@@ -444,32 +453,42 @@ Status Shell::UploadTree(const std::string& local, const std::string& target, bo
       ReportPath(entries.status(), local_dir.string()).IgnoreError();
       continue;
     }
+    // The directory's files go pipelined, one run per directory (a directory
+    // request between uploads would close the server's group anyway, R-GROUP-4).
+    std::vector<UploadStep> steps;
     for (const auto& entry : *entries) {
       const std::string entry_name = entry.path().filename().string();
+      const std::string local_path = entry.path().string();
       const std::string path = JoinRemotePath(dir, entry_name);
       const std::filesystem::file_status type = entry.symlink_status(ec);
       if (std::filesystem::is_directory(type) || std::filesystem::is_regular_file(type)) {
         if (!IsValidName(entry_name)) {
           // The protocol cannot carry this name (spec 3.1): say so, go on.
-          const Status failed = Status::Error(StatusCode::kInvalidPath, "not a valid remote name");
-          tally->Fail(failed);
-          ReportPath(failed, entry.path().string()).IgnoreError();
+          steps.push_back({.note = [this, tally, local_path] {
+            const Status failed =
+                Status::Error(StatusCode::kInvalidPath, "not a valid remote name");
+            tally->Fail(failed);
+            ReportPath(failed, local_path).IgnoreError();
+          }});
           continue;
         }
       }
       if (std::filesystem::is_directory(type)) {
         pending.emplace_back(entry.path(), path);
       } else if (std::filesystem::is_regular_file(type)) {
-        const Status copied = CopyOne(/*download=*/false, entry.path().string(), path, force,
-                                      /*resume=*/false, tally);
-        if (copied.code() == StatusCode::kCancelled || !client_->connected()) return copied;
+        steps.push_back({local_path, path});
       } else {
         const bool link = std::filesystem::is_symlink(type);
-        output_.Warning(link ? "symlink-skipped" : "special-file-skipped",
-                        std::string("skipped ") + (link ? "a symbolic link" : "a special file") +
-                            ": " + QuoteForDisplay(entry.path().string()),
-                        JsonObject().Add("path", entry.path().string()));
+        steps.push_back({.note = [this, link, local_path] {
+          output_.Warning(link ? "symlink-skipped" : "special-file-skipped",
+                          std::string("skipped ") + (link ? "a symbolic link" : "a special file") +
+                              ": " + QuoteForDisplay(local_path),
+                          JsonObject().Add("path", local_path));
+        }});
       }
+    }
+    if (Status stopped = UploadSteps(steps, force, /*resume=*/false, tally); !stopped.ok()) {
+      return stopped;
     }
   }
   return tally->first_failure;
