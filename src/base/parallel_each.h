@@ -3,8 +3,9 @@
 // last. For work that mostly waits in the kernel, such as fsync, where running
 // the calls side by side lets the kernel merge what they wait for.
 //
-// `action` must be safe to run concurrently for distinct indices. It returns
-// when every call has returned.
+// `action` must be safe to run concurrently for distinct indices. With one
+// thread, the calls run in index order on the caller's. It returns when every
+// call has returned.
 #pragma once
 
 #include <algorithm>
@@ -22,7 +23,9 @@ void ParallelEach(size_t count, size_t max_threads, Action&& action) {
   const auto work = [&] {
     for (size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) action(i);
   };
-  const size_t helpers = std::min(count, std::max<size_t>(max_threads, 1)) - (count > 0 ? 1 : 0);
+  if (count == 0) return;
+  // The caller's thread is one of them.
+  const size_t helpers = std::min(count, std::max<size_t>(max_threads, 1)) - 1;
   std::vector<std::jthread> threads;
   threads.reserve(helpers);
   for (size_t t = 0; t < helpers; ++t) {

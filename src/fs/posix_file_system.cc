@@ -743,27 +743,22 @@ void PosixFileSystem::CommitUploads(std::span<PendingUpload* const> uploads,
   // of two per file. Every file is flushed on its own (not with syncfs), so that
   // a failure is the failing upload's alone and other programs' dirty data
   // never delays this commit.
-  const auto step = [&](auto&& action) {
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (!results[i].ok()) continue;
+  // `threads` above 1 runs the step's calls side by side; the step still ends
+  // for the whole group before the next begins.
+  const auto step = [&](auto&& action, size_t threads = 1) {
+    ParallelEach(group.size(), threads, [&](size_t i) {
+      if (!results[i].ok()) return;
       results[i] = action(*group[i]);
       if (!results[i].ok()) group[i]->DiscardTemporary();
-    }
+    });
   };
   for (Status& result : results) result = Status::Ok();
   step([](PosixPendingUpload& upload) { return upload.StartFlush(); });
-  if (group.size() < kParallelFlushGroup) {
-    step([](PosixPendingUpload& upload) { return upload.FlushFile(); });
-  } else {
-    // Each fsync waits for the device to flush its cache, even when the journal
-    // commit it needs has already been done by another file's fsync; issued side
-    // by side, those waits overlap and the block layer merges the flushes.
-    ParallelEach(group.size(), kFlushThreads, [&](size_t i) {
-      if (!results[i].ok()) return;
-      results[i] = group[i]->FlushFile();
-      if (!results[i].ok()) group[i]->DiscardTemporary();
-    });
-  }
+  // Each fsync waits for the device to flush its cache, even when the journal
+  // commit it needs has already been done by another file's fsync; issued side
+  // by side, those waits overlap and the block layer merges the flushes.
+  step([](PosixPendingUpload& upload) { return upload.FlushFile(); },
+       group.size() < kParallelFlushGroup ? 1 : kFlushThreads);
   step([](PosixPendingUpload& upload) { return upload.Move(); });
   // One flush per directory, after the last move into it; every upload moved
   // into a directory whose flush fails is kIoError.

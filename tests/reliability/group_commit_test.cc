@@ -80,6 +80,28 @@ std::vector<Status> CommitGroup(FileSystem& fs, const Group& group) {
   return results;
 }
 
+// Writes the group's old targets into `dir`.
+void WriteOldFiles(const TempDir& dir, const Group& group) {
+  for (size_t i = 0; i < group.names.size(); ++i) {
+    if (group.old[i]) {
+      FERRY_EXPECT_OK(dir.WriteFile(group.names[i], *group.old[i]));
+    }
+  }
+}
+
+// The system calls of the group's uploads and commit when none fails; the
+// clean run must commit every upload.
+std::vector<Syscall> CleanRunSteps(const Group& group) {
+  TempDir dir;
+  WriteOldFiles(dir, group);
+  FailingPosixSyscalls syscalls;
+  auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
+  syscalls.FailStep(0, 0);
+  for (const Status& result : CommitGroup(*fs, group)) EXPECT_THAT(result, IsOk());
+  for (size_t i = 0; i < group.names.size(); ++i) ExpectFile(dir, group.names[i], group.fresh[i]);
+  return syscalls.Steps();
+}
+
 // R-GROUP-2, R-UPLOAD-14, R-UPLOAD-15, R-DUR-3: each system call of a group
 // commit fails in turn. The upload whose file flush, write-back or move fails
 // gets that failure's code and keeps its old target; the others commit. A
@@ -87,21 +109,7 @@ std::vector<Status> CommitGroup(FileSystem& fs, const Group& group) {
 // its complete new file. No temporary is ever left.
 TEST(GroupCommitFaultTest, EveryBarrierOfAGroupCommitFailingLeavesEachFileOldOrNew) {
   const Group group;
-  std::vector<Syscall> steps;
-  {
-    TempDir dir;
-    for (size_t i = 0; i < group.names.size(); ++i) {
-      if (group.old[i]) {
-        FERRY_ASSERT_OK(dir.WriteFile(group.names[i], *group.old[i]));
-      }
-    }
-    FailingPosixSyscalls syscalls;
-    auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
-    syscalls.FailStep(0, 0);
-    for (const Status& result : CommitGroup(*fs, group)) EXPECT_THAT(result, IsOk());
-    for (size_t i = 0; i < group.names.size(); ++i) ExpectFile(dir, group.names[i], group.fresh[i]);
-    steps = syscalls.Steps();
-  }
+  const std::vector<Syscall> steps = CleanRunSteps(group);
   // Per upload: fallocate, write; then the group: three write-backs started,
   // three file flushes, three moves, one directory flush.
   ASSERT_EQ(steps.size(), 16u);
@@ -115,11 +123,7 @@ TEST(GroupCommitFaultTest, EveryBarrierOfAGroupCommitFailingLeavesEachFileOldOrN
       SCOPED_TRACE(std::string(SyscallName(steps[step - 1])) + " (step " + std::to_string(step) +
                    "), errno " + std::to_string(injected.err));
       TempDir dir;
-      for (size_t i = 0; i < group.names.size(); ++i) {
-        if (group.old[i]) {
-          FERRY_ASSERT_OK(dir.WriteFile(group.names[i], *group.old[i]));
-        }
-      }
+      WriteOldFiles(dir, group);
       FailingPosixSyscalls syscalls;
       auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
       syscalls.FailStep(step, injected.err);
@@ -175,23 +179,7 @@ Group LargeGroup() {
 TEST(GroupCommitFaultTest, AFailingFlushAmongParallelFlushesFailsOnlyItsOwnUpload) {
   const Group group = LargeGroup();
   const size_t count = group.names.size();
-  const auto prepare = [&](const TempDir& dir) {
-    for (size_t i = 0; i < count; ++i) {
-      if (group.old[i]) {
-        FERRY_ASSERT_OK(dir.WriteFile(group.names[i], *group.old[i]));
-      }
-    }
-  };
-  std::vector<Syscall> steps;
-  {
-    TempDir dir;
-    prepare(dir);
-    FailingPosixSyscalls syscalls;
-    auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
-    syscalls.FailStep(0, 0);
-    for (const Status& result : CommitGroup(*fs, group)) EXPECT_THAT(result, IsOk());
-    steps = syscalls.Steps();
-  }
+  const std::vector<Syscall> steps = CleanRunSteps(group);
   // Per upload: fallocate, write; then the group: write-backs started, file
   // flushes, moves, one directory flush.
   ASSERT_EQ(steps.size(), 5 * count + 1);
@@ -202,7 +190,7 @@ TEST(GroupCommitFaultTest, AFailingFlushAmongParallelFlushesFailsOnlyItsOwnUploa
     SCOPED_TRACE("file flush at step " + std::to_string(step) + ", errno " +
                  std::to_string(injected.err));
     TempDir dir;
-    prepare(dir);
+    WriteOldFiles(dir, group);
     FailingPosixSyscalls syscalls;
     auto fs = PosixFileSystem::Open(dir.path(), &syscalls).value();
     syscalls.FailStep(step, injected.err);

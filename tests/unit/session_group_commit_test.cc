@@ -79,6 +79,23 @@ TEST(SessionGroupCommitTest, AGroupIsBoundedInUploads) {
   EXPECT_GE(fs.groups.size(), 3u);
 }
 
+// Short timeouts for scripts whose input is gated on the replies: a server
+// that waited for input with a reply held would time out (a hang guard only).
+SessionOptions GatedInputOptions() {
+  SessionOptions options;
+  options.idle_timeout = std::chrono::seconds(2);
+  options.transfer_timeout = std::chrono::seconds(2);
+  return options;
+}
+
+// The replies to two one-byte uploads, each answered, then Bye.
+auto TwoUploadsThenBye() {
+  return ElementsAre(HasBody(v1::ServerMessage::kUploadReady),
+                     HasBody(v1::ServerMessage::kUploadDone),
+                     HasBody(v1::ServerMessage::kUploadReady),
+                     HasBody(v1::ServerMessage::kUploadDone), HasBody(v1::ServerMessage::kBye));
+}
+
 // R-GROUP-3: the client sends a whole upload and the next request, then waits
 // for that request's UploadReady before it sends its data. The server must not
 // wait for input with the first upload's reply held: the session completes
@@ -89,16 +106,9 @@ TEST(SessionGroupCommitTest, AReplyIsNeverHeldWhileTheServerWaitsForInput) {
   script.Hello().Upload("a", 1).UploadData("a").Upload("b", 1);
   // Welcome, UploadReady(a), UploadDone(a), UploadReady(b).
   script.AfterServerFrames(4).UploadData("b").Bye();
-  SessionOptions options;
-  options.idle_timeout = std::chrono::seconds(2);  // a hang guard only
-  options.transfer_timeout = std::chrono::seconds(2);
-  const SessionResult result = RunSessionExpectingFrames(script, &fs, options);
+  const SessionResult result = RunSessionExpectingFrames(script, &fs, GatedInputOptions());
   EXPECT_THAT(result.status, IsOk());
-  EXPECT_THAT(
-      result.Replies(),
-      ElementsAre(HasBody(v1::ServerMessage::kUploadReady), HasBody(v1::ServerMessage::kUploadDone),
-                  HasBody(v1::ServerMessage::kUploadReady), HasBody(v1::ServerMessage::kUploadDone),
-                  HasBody(v1::ServerMessage::kBye)));
+  EXPECT_THAT(result.Replies(), TwoUploadsThenBye());
   EXPECT_THAT(fs.ReadFileForTest(Path::Parse("a").value()), IsOkAndHolds(std::string("a")));
 }
 
@@ -114,16 +124,9 @@ TEST(SessionGroupCommitTest, APartialNextFrameDoesNotHoldTheGroup) {
   script.Hello().Upload("a", 1).UploadData("a").Raw(request.substr(0, 3));
   // Welcome, UploadReady(a), UploadDone(a).
   script.AfterServerFrames(3).Raw(request.substr(3)).UploadData("b").Bye();
-  SessionOptions options;
-  options.idle_timeout = std::chrono::seconds(2);  // a hang guard only
-  options.transfer_timeout = std::chrono::seconds(2);
-  const SessionResult result = RunSessionExpectingFrames(script, &fs, options);
+  const SessionResult result = RunSessionExpectingFrames(script, &fs, GatedInputOptions());
   EXPECT_THAT(result.status, IsOk());
-  EXPECT_THAT(
-      result.Replies(),
-      ElementsAre(HasBody(v1::ServerMessage::kUploadReady), HasBody(v1::ServerMessage::kUploadDone),
-                  HasBody(v1::ServerMessage::kUploadReady), HasBody(v1::ServerMessage::kUploadDone),
-                  HasBody(v1::ServerMessage::kBye)));
+  EXPECT_THAT(result.Replies(), TwoUploadsThenBye());
 }
 
 }  // namespace
